@@ -1,0 +1,75 @@
+"""Runs beginning and ending: check-in (start) and check-out (complete)."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from calendarEditor.models import EntryStatus, MachineStatus, QueueEntry
+from calendarEditor.services import audit
+from calendarEditor.services.errors import QueueError
+from calendarEditor.services.events import EventKind
+from calendarEditor.services.queue import _positions as positions
+from calendarEditor.services.queue._guards import require_owner_or_staff
+from calendarEditor.services.queue._locking import lock_entry
+from calendarEditor.services.queue.entries import set_machine_status
+from calendarEditor.services.queue.result import QueueResult, finish
+
+
+def start(entry: QueueEntry | int, *, by: AbstractBaseUser) -> QueueResult:
+    """Begin the run of the ON DECK entry: the member checks in, or staff start it."""
+    with transaction.atomic():
+        entry, machines = lock_entry(getattr(entry, "pk", entry))
+        require_owner_or_staff(entry, by)
+        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        if entry.position != 1:
+            raise QueueError(
+                f"Only the ON DECK entry can start; {entry.title} is #{entry.position}."
+            )
+        if positions.has_running_entry(machine):
+            raise QueueError(f"{machine.name} is still running another job; complete it first.")
+        if not machine.status_allows_start:
+            raise QueueError(f"{machine.name} is {machine.get_status_display().lower()}.")
+        entry.status, entry.position, entry.on_deck_since = EntryStatus.RUNNING, None, None
+        entry.started_at = timezone.now()
+        entry.save(update_fields=["status", "position", "on_deck_since", "started_at"])
+        set_machine_status(machine, MachineStatus.RUNNING)
+        events = positions.renumber(
+            machine, positions.queued_entries(machine), actor=by, machine_is_free=False
+        )
+        started = positions.event(EventKind.STARTED, entry, machine, by, old_position=1)
+        audit.record(
+            "entry.started",
+            actor=by,
+            machine=machine,
+            entry=entry,
+            summary=f"{entry.title} started on {machine.name}",
+        )
+        return finish(QueueResult(entry, [started, *events]))
+
+
+def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -> QueueResult:
+    """End a running entry: the member checks out, or staff complete it."""
+    with transaction.atomic():
+        entry, machines = lock_entry(getattr(entry, "pk", entry))
+        require_owner_or_staff(entry, by)
+        if entry.status != EntryStatus.RUNNING:
+            raise QueueError(f"{entry.title} is not running.")
+        machine = machines.get(entry.machine_id)
+        entry.status = EntryStatus.COMPLETED
+        entry.completed_at = timezone.now()
+        entry.save(update_fields=["status", "completed_at"])
+        events = []
+        if machine is not None:
+            set_machine_status(machine, MachineStatus.IDLE)
+            # The machine is free now: whoever is #1 starts their ON DECK hold.
+            events = positions.renumber(machine, positions.queued_entries(machine), actor=by)
+        completed = positions.event(EventKind.COMPLETED, entry, machine, by, reason=note)
+        audit.record(
+            "entry.completed",
+            actor=by,
+            machine=machine,
+            entry=entry,
+            summary=f"{entry.title} completed on {entry.machine_name}",
+            reason=note,
+        )
+        return finish(QueueResult(entry, [completed, *events]))

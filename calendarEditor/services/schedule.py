@@ -1,0 +1,151 @@
+"""Bridges the database and the pure matching and estimates modules.
+
+Everything here reads; nothing changes state. The queries are few and do not
+grow with the number of entries: queues are summarised with aggregates.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from calendarEditor.models import EntryStatus, Machine, QueueEntry
+from calendarEditor.services import estimates, matching
+
+
+def requirements_of(entry: QueueEntry) -> matching.Requirements:
+    return matching.Requirements(
+        min_temp=entry.required_min_temp,
+        max_temp=entry.required_max_temp,
+        field_x=entry.required_field_x,
+        field_y=entry.required_field_y,
+        field_z=entry.required_field_z,
+        field_direction=entry.required_field_direction,
+        dc_lines=entry.required_dc_lines,
+        rf_lines=entry.required_rf_lines,
+        daughterboard=entry.required_daughterboard,
+        optical=entry.required_optical,
+        capabilities=frozenset(entry.required_capabilities or ()),
+    )
+
+
+def timing_for(machine: Machine, running: QueueEntry | None) -> estimates.MachineTiming:
+    return estimates.MachineTiming(
+        status=machine.status,
+        cooldown_hours=machine.cooldown_hours,
+        warmup_hours=machine.warmup_hours,
+        status_changed_at=machine.status_changed_at,
+        running_started_at=running.started_at if running else None,
+        running_estimated_hours=running.estimated_hours if running else None,
+    )
+
+
+def spec_for(
+    machine: Machine, *, queue_length: int = 0, estimated_start: datetime | None = None
+) -> matching.MachineSpec:
+    return matching.MachineSpec(
+        id=machine.pk,
+        name=machine.name,
+        accepts_entries=machine.accepts_entries,
+        status=machine.status,
+        min_temp=machine.min_temp,
+        max_temp=machine.max_temp,
+        field_x=machine.max_field_x,
+        field_y=machine.max_field_y,
+        field_z=machine.max_field_z,
+        field_direction=machine.field_direction,
+        dc_lines=machine.dc_lines,
+        rf_lines=machine.rf_lines,
+        daughterboards=tuple(machine.daughterboards or ()),
+        optical=machine.optical_access,
+        capabilities=frozenset(machine.capabilities or ()),
+        queue_length=queue_length,
+        estimated_start=estimated_start,
+    )
+
+
+@dataclass(frozen=True)
+class MachineSummary:
+    """A machine with its queue summed up: what the board and matching need."""
+
+    machine: Machine
+    running: QueueEntry | None
+    queue_length: int
+    queued_hours: float
+    free_at: datetime  # when the machine could begin a new run if its queue were empty
+    back_of_queue_start: datetime  # estimated start of a new entry at the back
+
+    @property
+    def spec(self) -> matching.MachineSpec:
+        return spec_for(
+            self.machine,
+            queue_length=self.queue_length,
+            estimated_start=self.back_of_queue_start,
+        )
+
+
+def summarize_machines(
+    machines: Iterable[Machine] | None = None, now: datetime | None = None
+) -> list[MachineSummary]:
+    """Every machine (or the given ones) with its queue summary, in two queries."""
+    now = now or timezone.now()
+    queued = Q(entries__status=EntryStatus.QUEUED)
+    queryset = Machine.objects.annotate(
+        queued_count=Count("entries", filter=queued),
+        queued_hours=Sum("entries__estimated_hours", filter=queued),
+    ).order_by("name")
+    if machines is not None:
+        queryset = queryset.filter(pk__in=[m.pk for m in machines])
+    rows = list(queryset)
+    running = running_entries_by_machine([m.pk for m in rows])
+    summaries = []
+    for machine in rows:
+        timing = timing_for(machine, running.get(machine.pk))
+        free_at = now + estimates.time_until_free(timing, now)
+        count, hours = machine.queued_count, machine.queued_hours or 0.0
+        summaries.append(
+            MachineSummary(
+                machine=machine,
+                running=running.get(machine.pk),
+                queue_length=count,
+                queued_hours=hours,
+                free_at=free_at,
+                back_of_queue_start=estimates.start_after_queue(timing, count, hours, now),
+            )
+        )
+    return summaries
+
+
+def running_entries_by_machine(machine_ids: Sequence[int]) -> dict[int, QueueEntry]:
+    entries = QueueEntry.objects.filter(
+        machine_id__in=machine_ids, status=EntryStatus.RUNNING
+    ).select_related("member")
+    return {entry.machine_id: entry for entry in entries}
+
+
+@dataclass(frozen=True)
+class PlacedEntry:
+    """A queued entry with its estimated start, as shown on queue pages."""
+
+    entry: QueueEntry
+    estimated_start: datetime
+
+    @property
+    def wait_text(self) -> str:
+        return estimates.humanize_wait(self.estimated_start - timezone.now())
+
+
+def place_queue(
+    machine: Machine,
+    queued: Sequence[QueueEntry],
+    running: QueueEntry | None,
+    now: datetime | None = None,
+) -> list[PlacedEntry]:
+    """Estimated starts for a machine's queued entries, given in position order."""
+    now = now or timezone.now()
+    starts = estimates.estimated_starts(
+        timing_for(machine, running), [entry.estimated_hours for entry in queued], now
+    )
+    return [PlacedEntry(entry, start) for entry, start in zip(queued, starts, strict=True)]

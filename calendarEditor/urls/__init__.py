@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from calendarEditor.views import health
+
+urlpatterns = [
+    path("", include("calendarEditor.urls.member")),
+    path("staff/", include("calendarEditor.urls.staff")),
+    path("", include("calendarEditor.urls.gateway")),
+    path("health/", health.health, name="schedule-health"),
+]

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings plus fast, offline defaults."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from mysite.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests log in with force_login; throttling has its own tests that switch it on.
+AXES_ENABLED = False
+SLACK_BOT_TOKEN = ""
+# Per-process and cleared with the process: rate-limit counters never leak
+# between test runs through a shared Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
