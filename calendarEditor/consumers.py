@@ -3,46 +3,53 @@
 Plumbing only (DESIGN §6): a hint says which machine's queue (and its new
 version) or which of the viewer's own entries changed; the page re-fetches its
 fragments, rendered for the viewer by the views. Close codes the page acts on:
-4401 not signed in, 4403 not an approved member (both final), 1011 the
+4401 not signed in, 4403 not an approved member (both final), 4503 the
 channel layer failed (retry later).
 
 Client → server: {"subscribe": [machine ids]}, {"ping": n}.
 Server → client: hello / pong (every machine's queue version, so a page can
-tell what it missed), subscribed, error, and the hints themselves.
+tell what it missed), subscribed, resync, error, and the hints themselves.
+
+Sockets hold no layer channel of their own: each process (event loop) keeps
+one layer channel per group in a Hub and fans each hint out to its local
+sockets. channels_redis wakes and re-queues every waiting receiver of a
+process for each message, so a channel per socket cost ~0.25 ms per socket
+per hint at 1,000 sockets; the hub's cost per socket is a dictionary lookup
+and a send.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from calendarEditor.services.broadcast import (
-    BOARD_GROUP,
-    STAFF_GROUP,
-    machine_group,
-    user_group,
-)
+from calendarEditor.services.broadcast import BOARD_GROUP, STAFF_GROUP, machine_group, user_group
 from userRegistration.models import is_approved_member
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_A_MEMBER = 4403
-CLOSE_LAYER_FAILED = 1011
+# 1011 would fit, but servers may only send 1000 or 3000-4999 (autobahn refuses others).
+CLOSE_LAYER_FAILED = 4503
 MAX_SUBSCRIPTIONS = 20
 MAX_MESSAGE_CHARS = 2000
 VERSIONS_MAX_AGE_SECONDS = 2.0
-LEAVE_TIMEOUT = 2.0
+LAYER_TIMEOUT_SECONDS = 2.0
+# Group memberships lapse after the layer's group_expiry (a day); pings renew them.
+REFRESH_GROUPS_EVERY_SECONDS = 600.0
 _LOG_EVERY_SECONDS = 60.0
 
-# Layer failures seen by this process; a consumer that sees the count change
+# Layer failures seen by this process; a socket that sees the count change
 # re-joins its groups (Redis may have restarted empty) and tells its page to
 # catch up.
 _layer_failures = 0
@@ -52,17 +59,97 @@ _last_failure_logged = 0.0
 _versions_cache: tuple[float, dict[str, int]] = (0.0, {})
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+@dataclass(eq=False)
+class _Group:
+    channel: str
+    members: set["LiveConsumer"] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+    renewed_at: float = field(default_factory=time.monotonic)
+
+
+class Hub:
+    """This event loop's one layer channel per group, shared by its sockets."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.groups: dict[str, _Group] = {}
+        self.lock = asyncio.Lock()
+
+    async def join(self, name: str, socket: "LiveConsumer", *, renew: bool = False) -> None:
+        async with self.lock:
+            group = self.groups.get(name)
+            if group is None:
+                channel = await self.layer.new_channel()
+                await asyncio.wait_for(self.layer.group_add(name, channel), LAYER_TIMEOUT_SECONDS)
+                group = self.groups[name] = _Group(channel)
+                group.task = asyncio.ensure_future(self._pump(name, group))
+            elif renew and time.monotonic() - group.renewed_at > REFRESH_GROUPS_EVERY_SECONDS:
+                await asyncio.wait_for(
+                    self.layer.group_add(name, group.channel), LAYER_TIMEOUT_SECONDS
+                )
+                group.renewed_at = time.monotonic()
+            group.members.add(socket)
+
+    async def leave(self, name: str, socket: "LiveConsumer") -> None:
+        async with self.lock:
+            group = self.groups.get(name)
+            if group is None:
+                return
+            group.members.discard(socket)
+            if group.members:
+                return
+            del self.groups[name]
+        if group.task is not None:
+            group.task.cancel()
+        await asyncio.wait_for(self.layer.group_discard(name, group.channel), LAYER_TIMEOUT_SECONDS)
+
+    async def renew_all(self) -> None:
+        """Re-add every channel to its group, after the layer may have lost them."""
+        async with self.lock:
+            for name, group in self.groups.items():
+                await asyncio.wait_for(
+                    self.layer.group_add(name, group.channel), LAYER_TIMEOUT_SECONDS
+                )
+                group.renewed_at = time.monotonic()
+
+    async def _pump(self, name: str, group: _Group) -> None:
         try:
-            await super().__call__(scope, receive, send)
-        except (RedisError, OSError, TimeoutError):
-            # Redis went away under the receive loop: the page reconnects with
-            # backoff, so one log line a minute is enough.
+            while True:
+                try:
+                    message = await self.layer.receive(group.channel)
+                except RedisTimeoutError:
+                    # channels_redis blocks 5 s per read, as long as redis-py's
+                    # default socket timeout: on a quiet layer the two race.
+                    # Nothing failed, so read again.
+                    continue
+                for socket in list(group.members):
+                    await socket.deliver(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Redis went away: the pages reconnect with backoff and catch up.
             _note_layer_failure()
-            await self._leave_groups()
-            with contextlib.suppress(Exception):
-                await send({"type": "websocket.close", "code": CLOSE_LAYER_FAILED})
+            if self.groups.get(name) is group:
+                del self.groups[name]
+            for socket in list(group.members):
+                await socket.layer_lost()
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    layer = get_channel_layer()
+    current = _hubs.get(loop)
+    if current is None or current.layer is not layer:
+        current = _hubs[loop] = Hub(layer)
+    return current
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: the hub receives for all of them.
+    channel_layer_alias = None
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
@@ -86,18 +173,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "hello", "versions": await machine_versions()})
 
     async def disconnect(self, code: int) -> None:
-        await self._leave_groups()
-
-    async def _leave_groups(self) -> None:
-        try:
-            for group in list(getattr(self, "joined", ())):
-                await asyncio.wait_for(
-                    self.channel_layer.group_discard(group, self.channel_name), LEAVE_TIMEOUT
-                )
-                self.joined.discard(group)
-        except Exception:
-            # Left behind, the memberships lapse with the layer's group expiry.
-            _note_layer_failure()
+        for name in getattr(self, "joined", set()):
+            try:
+                await hub().leave(name, self)
+            except Exception:
+                # Left behind, the membership lapses with the layer's group expiry.
+                _note_layer_failure()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         content = _decode(text_data)
@@ -108,35 +189,43 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             await self._error('Send {"subscribe": [machine ids]} or {"ping": 1}.')
 
-    # Hints from the layer. Only these keys ever reach the page.
-    async def queue_changed(self, message: dict[str, Any]) -> None:
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """Forward one hint from the hub; only the known keys ever reach the page."""
+        try:
+            forward = _FORWARDERS.get(message.get("type", ""))
+            if forward is None:
+                # A hint type this socket does not know (a newer sender during a deploy).
+                logger.debug("live socket ignored a %r message", message.get("type"))
+                return
+            content = forward(self, message)
+            if content is not None:
+                await self.send_json(content)
+        except Exception:
+            logger.debug("live hint not delivered", exc_info=True)
+
+    async def layer_lost(self) -> None:
+        self.joined.clear()
+        await self.close(code=CLOSE_LAYER_FAILED)
+
+    def _queue_changed(self, message: dict[str, Any]) -> dict[str, Any] | None:
         machine, version = message.get("machine"), message.get("version")
         if not isinstance(machine, int):
-            return
+            return None
         if isinstance(version, int):
             # The same hint arrives through the board and the machine's group.
             if version <= self.forwarded.get(machine, -1):
-                return
+                return None
             self.forwarded[machine] = version
-        await self.send_json({"type": "queue.changed", "machine": machine, "version": version})
-
-    async def entries_changed(self, message: dict[str, Any]) -> None:
-        entry = message.get("entry")
-        await self.send_json(
-            {"type": "entries.changed", "entry": entry if isinstance(entry, int) else None}
-        )
-
-    async def notifications_changed(self, message: dict[str, Any]) -> None:
-        await self.send_json({"type": "notifications.changed"})
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # A hint type this consumer does not know (a newer sender during a
-        # deploy) is dropped; channels would otherwise end the socket.
-        kind = message.get("type", "")
-        if kind.startswith("websocket.") or kind in _HINT_TYPES:
-            await super().dispatch(message)
         else:
-            logger.debug("live socket ignored a %r message", kind)
+            version = None
+        return {"type": "queue.changed", "machine": machine, "version": version}
+
+    def _entries_changed(self, message: dict[str, Any]) -> dict[str, Any]:
+        entry = message.get("entry")
+        return {"type": "entries.changed", "entry": entry if isinstance(entry, int) else None}
+
+    def _notifications_changed(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "notifications.changed"}
 
     async def _subscribe(self, ids: Any) -> None:
         if (
@@ -147,21 +236,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error(f"subscribe takes a list of at most {MAX_SUBSCRIPTIONS} machine ids.")
             return
         wanted = await _existing_machines(set(ids))
-        stale = {machine_group(pk) for pk in self.subscribed - wanted}
-        for group in stale:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined -= stale
+        for pk in self.subscribed - wanted:
+            self.joined.discard(machine_group(pk))
+            await hub().leave(machine_group(pk), self)
         if await self._join({machine_group(pk) for pk in wanted}):
             self.subscribed = wanted
             await self.send_json({"type": "subscribed", "machines": sorted(wanted)})
 
     async def _pong(self) -> None:
-        # Re-joining refreshes the groups' expiry and restores them after a
-        # Redis restart emptied them; "resync" makes the page re-fetch what
-        # it may have missed meanwhile.
+        # After a layer failure Redis may have restarted empty: re-add the
+        # process's channels to their groups and have the page catch up.
         resync = self.failures_seen != _layer_failures
-        groups = self.base_groups | {machine_group(pk) for pk in self.subscribed}
-        if not await self._join(groups, again=True):
+        try:
+            if resync:
+                await hub().renew_all()
+        except Exception:
+            _note_layer_failure()
+            await self.close(code=CLOSE_LAYER_FAILED)
+            return
+        if not await self._join(self.joined | self.base_groups, renew=True):
             return
         self.failures_seen = _layer_failures
         if resync:
@@ -169,12 +262,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "resync"})
         await self.send_json({"type": "pong", "versions": await machine_versions()})
 
-    async def _join(self, groups: set[str], *, again: bool = False) -> bool:
-        """Add this socket to ``groups``; on a layer failure close with 1011 and say False."""
+    async def _join(self, groups: set[str], *, renew: bool = False) -> bool:
+        """Add this socket to ``groups``; on a layer failure close with 4503 and say False."""
         try:
-            for group in groups if again else groups - self.joined:
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.joined.add(group)
+            for name in groups:
+                await hub().join(name, self, renew=renew)
+                self.joined.add(name)
         except Exception:
             _note_layer_failure()
             await self.close(code=CLOSE_LAYER_FAILED)
@@ -188,7 +281,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
 
-_HINT_TYPES = {"queue.changed", "entries.changed", "notifications.changed"}
+_FORWARDERS = {
+    "queue.changed": LiveConsumer._queue_changed,
+    "entries.changed": LiveConsumer._entries_changed,
+    "notifications.changed": LiveConsumer._notifications_changed,
+}
 
 
 def _decode(text: str | None) -> Any:
@@ -237,4 +334,4 @@ def _note_layer_failure() -> None:
     now = time.monotonic()
     if now - _last_failure_logged >= _LOG_EVERY_SECONDS:
         _last_failure_logged = now
-        logger.warning("channel layer failed under a live socket", exc_info=True)
+        logger.warning("channel layer failed under live sockets", exc_info=True)

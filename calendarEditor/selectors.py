@@ -22,7 +22,7 @@ from calendarEditor.models import (
     QueueEntry,
     RushStatus,
 )
-from calendarEditor.services import estimates, matching, schedule
+from calendarEditor.services import equipment_issues, estimates, matching, schedule
 
 FINISHED_SHOWN = 20
 _QUEUE_ORDER = ("position", "submitted_at", "pk")
@@ -51,6 +51,19 @@ def requirement_options(machines: Iterable[Machine] | None = None) -> Requiremen
 def board_rows(now: datetime | None = None) -> list[schedule.MachineSummary]:
     """Every machine with status, queue length, running entry and when it frees (2 queries)."""
     return schedule.summarize_machines(now=now)
+
+
+def board_context() -> dict[str, object]:
+    """The board's rows and the machines that need attention (3 queries)."""
+    rows = board_rows()
+    attention = equipment_issues.attention_by_machine([row.machine.pk for row in rows])
+    return {"rows": rows, "attention_by_machine": attention}
+
+
+def machine_page_context(machine: Machine) -> dict[str, object]:
+    """A machine's queue view and its open "down" issue, if any (3 queries)."""
+    attention = equipment_issues.attention_by_machine([machine.pk]).get(machine.pk)
+    return {"view": machine_queue_view(machine), "attention": attention}
 
 
 @dataclass(frozen=True)

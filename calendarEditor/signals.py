@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from calendarEditor.models import ACTIVE_STATUSES, QueueEntry
 from calendarEditor.services import broadcast  # noqa: F401  (registers live hints)
+from calendarEditor.services.notifications import recorder  # noqa: F401  (events become notices)
 
 
 @receiver(

@@ -2,6 +2,12 @@
 
 They run with ``manage.py check --deploy`` and only when DEBUG is off: a
 local ``make run`` on SQLite and the in-memory layer is the intended set-up.
+
+- W001 no REDIS_URL: the in-memory channel layer cannot reach other processes;
+- W002 SQLite in production;
+- W003 BASE_URL points at this machine (links in emails would open nothing);
+- W004 email notifications on, but EMAIL_BACKEND delivers to nobody (console, unset);
+- W005 SLACK_BOT_TOKEN set, but BASE_URL is missing, not absolute, or local.
 calendarEditor's AppConfig.ready() imports this module so the checks register.
 """
 
@@ -16,6 +22,13 @@ from django.core import checks
 IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "0.0.0.0"}
+# Backends that accept mail and deliver it to nobody.
+NON_DELIVERING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
 
 AppConfigs = Sequence[AppConfig] | None
 Messages = list[checks.CheckMessage]
@@ -56,12 +69,15 @@ def check_database(app_configs: AppConfigs = None, **kwargs: Any) -> Messages:
     ]
 
 
+def _is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in _LOCAL_HOSTS or host.endswith(".localhost")
+
+
 @checks.register(deploy=True)
 def check_base_url(app_configs: AppConfigs = None, **kwargs: Any) -> Messages:
-    if settings.DEBUG:
-        return []
-    host = urlsplit(settings.BASE_URL).hostname or ""
-    if host not in _LOCAL_HOSTS and not host.endswith(".localhost"):
+    # With Slack on, W005 says the same thing with the consequence that matters most.
+    if settings.DEBUG or not _is_local(settings.BASE_URL) or _slack_enabled():
         return []
     return [
         checks.Warning(
@@ -71,5 +87,61 @@ def check_base_url(app_configs: AppConfigs = None, **kwargs: Any) -> Messages:
                 "site's public address, e.g. https://queue.example.org."
             ),
             id="mysite.W003",
+        )
+    ]
+
+
+def _slack_enabled() -> bool:
+    return bool(getattr(settings, "SLACK_BOT_TOKEN", ""))
+
+
+def _email_notifications_enabled() -> bool:
+    """What the notification outbox itself decides (its email transport)."""
+    from calendarEditor.services.notifications import transports
+
+    try:
+        return transports.get("email").is_enabled()
+    except transports.DeliveryError:
+        return False
+
+
+@checks.register(deploy=True)
+def check_email_backend(app_configs: AppConfigs = None, **kwargs: Any) -> Messages:
+    backend = str(getattr(settings, "EMAIL_BACKEND", "") or "")
+    if settings.DEBUG or (backend and backend not in NON_DELIVERING_EMAIL_BACKENDS):
+        return []
+    if not _email_notifications_enabled():
+        return []
+    shown = backend.rsplit(".", 2)[-2] if backend else "unset"
+    return [
+        checks.Warning(
+            f"Email notifications are on, but EMAIL_BACKEND is {shown}: no mail leaves the server.",
+            hint=(
+                "Members who chose email, and password resets, would never hear anything. Set "
+                "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST, "
+                "EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS."
+            ),
+            id="mysite.W004",
+        )
+    ]
+
+
+@checks.register(deploy=True)
+def check_slack_links(app_configs: AppConfigs = None, **kwargs: Any) -> Messages:
+    if settings.DEBUG or not _slack_enabled():
+        return []
+    base_url = str(getattr(settings, "BASE_URL", "") or "")
+    parts = urlsplit(base_url)
+    if parts.scheme in {"http", "https"} and parts.hostname and not _is_local(base_url):
+        return []
+    return [
+        checks.Warning(
+            f"SLACK_BOT_TOKEN is set but BASE_URL is {base_url!r}, not the site's public address.",
+            hint=(
+                "Every Slack message links to the site (with a one-time login) through "
+                "BASE_URL; members would get links that open nothing. Set BASE_URL to the "
+                "address members use, e.g. https://queue.example.org."
+            ),
+            id="mysite.W005",
         )
     ]

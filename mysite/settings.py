@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "calendarEditor.context_processors.site",
+                "calendarEditor.context_processors.notifications",
             ],
         },
     },
@@ -211,6 +212,23 @@ GATEWAY_RATE_LIMIT_PER_MINUTE = env_int("GATEWAY_RATE_LIMIT_PER_MINUTE", 120, mi
 GATEWAY_SILENT_MINUTES = env_int("GATEWAY_SILENT_MINUTES", 30, minimum=1)
 TEMPERATURE_STALE_MINUTES = env_int("TEMPERATURE_STALE_MINUTES", 15, minimum=1)
 TEMPERATURE_RETENTION_DAYS = env_int("TEMPERATURE_RETENTION_DAYS", 90, minimum=1)
+
+# --- Records: measurement archives and problem reports ---------------------
+ARCHIVE_MAX_FILE_BYTES = env_int("ARCHIVE_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
+ARCHIVE_MAX_TOTAL_BYTES = env_int("ARCHIVE_MAX_TOTAL_BYTES", 500 * 1024 * 1024, minimum=1024)
+ISSUE_SUMMARY_RECIPIENT = env_str("ISSUE_SUMMARY_RECIPIENT")
+
+# --- Notifications ------------------------------------------------------------
+SLACK_BOT_TOKEN = env_str("SLACK_BOT_TOKEN")
+SLACK_API_BASE_URL = env_str("SLACK_API_BASE_URL", "https://slack.com/api/")
+SLACK_TIMEOUT_SECONDS = env_float("SLACK_TIMEOUT_SECONDS", 10, minimum=0.5)
+LOGIN_LINK_TTL_HOURS = env_float("LOGIN_LINK_TTL_HOURS", 24, minimum=0.1)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 10, minimum=1)
+NOTIFICATION_BACKOFF_BASE_SECONDS = env_float("NOTIFICATION_BACKOFF_BASE_SECONDS", 30, minimum=1)
+NOTIFICATION_ABANDONED_AFTER_SECONDS = env_float(
+    "NOTIFICATION_ABANDONED_AFTER_SECONDS", 300, minimum=30
+)
+NOTIFICATIONS_DELIVER_IN_BACKGROUND = env_bool("NOTIFICATIONS_DELIVER_IN_BACKGROUND", True)
 
 # --- Cache ----------------------------------------------------------------
 # Rate limits count in the cache; with several web processes it must be shared.

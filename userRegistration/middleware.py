@@ -11,7 +11,8 @@ from userRegistration.models import ApprovalStatus
 GUARDED_PREFIX = "/schedule/"
 API_PREFIX = "/schedule/api/"
 # The platform's probe and the lab gateway authenticate without a member account.
-EXEMPT_PREFIXES = ("/schedule/health/", "/schedule/api/gateway/")
+# The login-link page explains itself to a logged-in user who is not its owner.
+EXEMPT_PREFIXES = ("/schedule/health/", "/schedule/api/gateway/", "/schedule/login-link/")
 
 
 class ApprovalRequiredMiddleware:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from calendarEditor.services import audit
+from calendarEditor.services.notifications import notify
 from userRegistration.models import ApprovalStatus, UserProfile
 
 Actor = AbstractBaseUser | AnonymousUser
@@ -75,6 +76,16 @@ def register(
                 subject_user=user,
                 summary=f"{username} registered and awaits approval",
             )
+            notify(
+                "staff_new_user",
+                user_model.objects.filter(is_staff=True, is_active=True),
+                context={
+                    "member": username,
+                    "member_name": f"{first_name} {last_name}".strip(),
+                    "department": department,
+                    "subject": f"u{user.pk}",
+                },
+            )
     except IntegrityError as error:
         # Two registrations raced for the same username; the form checked it first.
         raise AccountError("That username is taken.") from error
@@ -106,6 +117,8 @@ def update_profile(user: AbstractUser, values: Mapping[str, Any], *, by: Actor) 
                 summary=f"{target.get_username()}'s details changed: {', '.join(changed)}",
                 details={"fields": changed},
             )
+            fields = ", ".join(name.replace("_", " ") for name in changed)
+            notify("account_details_changed", [target], actor=by, context={"fields": fields})
     _assign(user, values, USER_FIELDS)
     user.profile = profile
     return changed
@@ -151,6 +164,7 @@ def promote(user: AbstractUser, *, by: Actor) -> AbstractUser:
             subject_user=target,
             summary=f"{target.get_username()} became a lab manager",
         )
+        notify("account_promoted", [target], actor=by)
     user.is_staff = True
     return target
 
@@ -178,6 +192,7 @@ def demote(user: AbstractUser, *, by: Actor) -> AbstractUser:
             subject_user=target,
             summary=f"{target.get_username()} is no longer a lab manager",
         )
+        notify("account_demoted", [target], actor=by)
     user.is_staff = False
     return target
 
@@ -215,6 +230,7 @@ def _change_status(
             reason=reason,
             details={"from": old_status.value, "to": new_status.value},
         )
+        notify(f"account_{verb}", [target], actor=by, context={"reason": reason})
     user.profile = profile
     return profile
 

@@ -35,3 +35,31 @@ __all__ = [
     "RushStatus",
     "TemperatureReading",
 ]
+from calendarEditor.models.archive import ArchivedMeasurement, ArchiveFile
+from calendarEditor.models.issues import (
+    OPEN_ISSUE_STATUSES,
+    EquipmentIssue,
+    IssueComment,
+    IssueSeverity,
+    IssueStatus,
+)
+from calendarEditor.models.presets import (
+    PresetEdit,
+    PresetFollow,
+    PresetVisibility,
+    QueuePreset,
+)
+
+__all__ += [
+    "OPEN_ISSUE_STATUSES",
+    "ArchiveFile",
+    "ArchivedMeasurement",
+    "EquipmentIssue",
+    "IssueComment",
+    "IssueSeverity",
+    "IssueStatus",
+    "PresetEdit",
+    "PresetFollow",
+    "PresetVisibility",
+    "QueuePreset",
+]

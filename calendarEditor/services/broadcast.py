@@ -102,14 +102,23 @@ def prepare_hints(events: Sequence[QueueEvent]) -> None:
 
 
 def _versions_missing_from(events: Sequence[QueueEvent]) -> dict[int, int]:
-    """Versions of machines no event speaks for (a reassign's source); one query, rarely."""
+    """Versions of machines no event speaks for (a reassign's source).
+
+    Taken from the rows the change holds under its lock when it passed them
+    along (``EventBatch.preloaded``), else read: one query, and only then.
+    """
     from calendarEditor.models import Machine
 
     covered = {event.machine_id for event in events}
     missing = {event.other_machine_id for event in events} - covered - {None}
     if not missing:
         return {}
-    return dict(Machine.objects.filter(pk__in=missing).values_list("pk", "queue_version"))
+    preloaded = getattr(getattr(events, "preloaded", None), "machines", {})
+    versions = {pk: preloaded[pk].queue_version for pk in missing if pk in preloaded}
+    if missing - set(versions):
+        rows = Machine.objects.filter(pk__in=missing - set(versions))
+        versions.update(rows.values_list("pk", "queue_version"))
+    return versions
 
 
 def send(hints: Sequence[Hint]) -> None:

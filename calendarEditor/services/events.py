@@ -6,9 +6,10 @@ recorder is registered) and live hints after commit. A failure to broadcast
 never undoes or blocks the change.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.db import transaction
 
@@ -50,6 +51,31 @@ class QueueEvent:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Preloaded:
+    """Rows a change already holds under its lock, by id, in their new state.
+
+    Holds every active entry of each locked machine, so an in-transaction
+    recorder can describe the queues without reading them again.
+    """
+
+    machines: Mapping[int, Any] = field(default_factory=dict)
+    entries: Mapping[int, Any] = field(default_factory=dict)
+
+
+class EventBatch(tuple[QueueEvent, ...]):
+    """The events of one change, carrying the rows it already holds (``preloaded``)."""
+
+    preloaded: Preloaded
+
+    def __new__(
+        cls, events: Sequence[QueueEvent], preloaded: Preloaded | None = None
+    ) -> "EventBatch":
+        batch = super().__new__(cls, events)
+        batch.preloaded = preloaded or Preloaded()
+        return batch
+
+
 EventRecorder = Callable[[Sequence[QueueEvent]], None]
 _in_transaction_recorders: list[EventRecorder] = []
 _after_commit_senders: list[EventRecorder] = []
@@ -69,11 +95,17 @@ def register(
         _after_commit_senders.append(after_commit)
 
 
-def publish(events: Sequence[QueueEvent]) -> None:
+def unregister(recorder: EventRecorder) -> None:
+    for registry in (_in_transaction_recorders, _after_commit_senders):
+        if recorder in registry:
+            registry.remove(recorder)
+
+
+def publish(events: Sequence[QueueEvent], preloaded: Preloaded | None = None) -> None:
     """Record events inside the current transaction and send them once it commits."""
     if not events:
         return
-    frozen = tuple(events)
+    frozen = EventBatch(events, preloaded)
     for recorder in _in_transaction_recorders:
         recorder(frozen)
     for sender in _after_commit_senders:

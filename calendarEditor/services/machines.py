@@ -12,7 +12,8 @@ from calendarEditor.services.errors import QueueError
 from calendarEditor.services.events import EventKind, QueueEvent, publish
 from calendarEditor.services.queue import _positions as positions
 from calendarEditor.services.queue._guards import require_staff
-from calendarEditor.services.queue._locking import lock_machine
+from calendarEditor.services.queue._locking import lock_queue
+from calendarEditor.services.queue.result import preloaded_from
 from calendarEditor.services.queue.entries import cancel, set_machine_status
 
 # Statuses staff set by hand; "running" follows from starting an entry.
@@ -67,7 +68,8 @@ def update_machine(machine: Machine, values: dict[str, Any], *, by: AbstractBase
     """Change a machine's details; the audit log keeps what changed from what."""
     require_staff(by)
     with transaction.atomic():
-        locked = lock_machine(machine.pk)
+        queue = lock_queue(machine.pk)
+        locked = queue.machine
         before = model_to_dict(locked, fields=EDITABLE_FIELDS)
         for name in EDITABLE_FIELDS:
             if name in values:
@@ -86,7 +88,6 @@ def update_machine(machine: Machine, values: dict[str, Any], *, by: AbstractBase
             QueueEntry.objects.filter(
                 machine=locked, status__in=[EntryStatus.QUEUED, EntryStatus.RUNNING]
             ).update(machine_name=locked.name)
-        positions.bump_version(locked)
         audit.record(
             "machine.edited",
             actor=by,
@@ -94,7 +95,7 @@ def update_machine(machine: Machine, values: dict[str, Any], *, by: AbstractBase
             summary=f"{locked.name} edited: {', '.join(sorted(changes))}",
             details={"changes": changes},
         )
-        publish([_machine_event(EventKind.MACHINE_EDITED, locked, by)])
+        publish([_machine_event(EventKind.MACHINE_EDITED, locked, by)], preloaded_from([queue]))
         return locked
 
 
@@ -103,8 +104,9 @@ def set_status(machine: Machine, status: str, *, by: AbstractBaseUser, reason: s
     if status not in MANUAL_STATUSES:
         raise QueueError("Choose idle, cooling down, warming up, maintenance or offline.")
     with transaction.atomic():
-        locked = lock_machine(machine.pk)
-        if positions.has_running_entry(locked) and status != MachineStatus.MAINTENANCE:
+        queue = lock_queue(machine.pk)
+        locked = queue.machine
+        if queue.running is not None and status != MachineStatus.MAINTENANCE:
             raise QueueError(
                 f"{locked.name} has a run in progress; complete or cancel it first "
                 "(only maintenance can be set during a run)."
@@ -114,7 +116,7 @@ def set_status(machine: Machine, status: str, *, by: AbstractBaseUser, reason: s
             raise QueueError(f"{locked.name}'s status is already “{locked.get_status_display()}”.")
         set_machine_status(locked, MachineStatus(status))
         # The #1 entry's ON DECK hold depends on whether the machine can run.
-        events = positions.renumber(locked, positions.queued_entries(locked), actor=by)
+        events = positions.renumber(locked, queue.queued, actor=by)
         audit.record(
             "machine.status",
             actor=by,
@@ -123,7 +125,8 @@ def set_status(machine: Machine, status: str, *, by: AbstractBaseUser, reason: s
             reason=reason,
             details={"from": old, "to": status},
         )
-        publish([_machine_event(EventKind.MACHINE_STATUS_CHANGED, locked, by, reason), *events])
+        changed = _machine_event(EventKind.MACHINE_STATUS_CHANGED, locked, by, reason)
+        publish([changed, *events], preloaded_from([queue]))
         return locked
 
 
@@ -134,12 +137,12 @@ def set_queue_open(
     if by is not None:
         require_staff(by)
     with transaction.atomic():
-        locked = lock_machine(machine.pk)
+        queue = lock_queue(machine.pk)
+        locked = queue.machine
         if locked.accepts_entries == is_open:
             raise QueueError(f"{locked.name}'s queue is already {'open' if is_open else 'closed'}.")
         locked.accepts_entries = is_open
         locked.save(update_fields=["accepts_entries", "updated_at"])
-        positions.bump_version(locked)
         verb = "opened" if is_open else "closed"
         audit.record(
             f"machine.queue_{verb}",
@@ -149,7 +152,7 @@ def set_queue_open(
             reason=reason,
         )
         kind = EventKind.QUEUE_OPENED if is_open else EventKind.QUEUE_CLOSED
-        publish([_machine_event(kind, locked, by, reason)])
+        publish([_machine_event(kind, locked, by, reason)], preloaded_from([queue]))
         return locked
 
 
@@ -157,7 +160,7 @@ def delete_machine(machine: Machine, *, by: AbstractBaseUser, reason: str = "") 
     """Remove a machine; its active entries are cancelled, history keeps its name."""
     require_staff(by)
     with transaction.atomic():
-        locked = lock_machine(machine.pk)
+        locked = lock_queue(machine.pk).machine
         for entry_id in (
             QueueEntry.objects.filter(
                 machine=locked, status__in=[EntryStatus.QUEUED, EntryStatus.RUNNING]

@@ -8,6 +8,7 @@ the client's timeout) or an API error such as "user_not_found"; ``script``
 queues modes for the next calls, one each, before ``mode`` applies again.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -146,10 +147,9 @@ def _send(handler: BaseHTTPRequestHandler, status: int, payload: Any, headers=No
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
     handler.end_headers()
-    try:
+    # The client may have given up already (a "hang" past its timeout).
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         handler.wfile.write(body)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up (a "hang" past its timeout)
 
 
 @pytest.fixture

@@ -222,6 +222,6 @@ def test_the_page_costs_the_same_queries_with_few_or_many_keys(
         if i % 3 == 0:
             gateway_keys.revoke_key(key, by=sam)
     client.force_login(sam)
-    # The session, the user, and the keys with their creators.
-    with django_assert_num_queries(3):
+    # The session, the user, the keys with their creators, and the bell's unread count.
+    with django_assert_num_queries(4):
         assert client.get(PAGE).status_code == 200

@@ -63,9 +63,10 @@ def test_a_dm_goes_out_with_unfurling_off_and_a_one_time_login_link(alice, slack
     assert state(row) == DeliveryState.SENT
     [posted] = slack_on.posted()
     assert posted["channel"] == "UALICE"
-    assert posted["unfurl_links"] in (False, "0", 0) and posted["unfurl_media"] in (False, "0", 0)
+    assert posted["unfurl_links"] in (False, "0", 0)
+    assert posted["unfurl_media"] in (False, "0", 0)
     assert posted["text"].startswith("*Run 1 moved to #2 on Hidalgo*\n")
-    url, raw = LINK.search(posted["text"]).groups()
+    _url, raw = LINK.search(posted["text"]).groups()
     token = OneTimeLoginToken.objects.get(token_hash=tokens.hash_token(raw))
     assert (token.user_id, token.target_path, token.used_at) == (alice.pk, "/schedule/my/", None)
 
@@ -111,7 +112,8 @@ def test_a_miss_is_cached_for_a_day_then_tried_again(alice, slack_on):
     delivery.deliver_due()
     assert state(row) == DeliveryState.PERMANENT_FAILURE
     alice.profile.refresh_from_db()
-    assert alice.profile.slack_member_id == "" and alice.profile.slack_lookup_at
+    assert alice.profile.slack_member_id == ""
+    assert alice.profile.slack_lookup_at
     [note] = notify("moved_by_staff", [alice], context={"entry": "Next"})
     assert not note.deliveries.filter(channel="slack").exists()  # no point until tomorrow
     transport = slack.SlackTransport()
@@ -152,7 +154,8 @@ def test_server_errors_and_timeouts_back_off_exponentially(alice, slack_on, mode
         row.refresh_from_db()
         waits.append((row.next_attempt_at - now).total_seconds())
         now = row.next_attempt_at
-    assert row.state == DeliveryState.FAILED and error in row.last_error
+    assert row.state == DeliveryState.FAILED
+    assert error in row.last_error
     assert waits == [30, 60, 120]
     assert row.attempts == 3
 
@@ -250,5 +253,5 @@ def test_concurrent_runners_send_each_dm_once(alice, bob, slack_on):
     for thread in threads:
         thread.join(timeout=60)
     assert Delivery.objects.filter(pk__in=[r.pk for r in rows], state="sent").count() == 30
-    texts = [p["text"].split("\n")[0] for p in slack_on.posted()]
-    assert len(texts) == 30 == len(set(zip(texts, [p["channel"] for p in slack_on.posted()])))
+    posted = {(p["channel"], p["text"].split("\n")[0]) for p in slack_on.posted()}
+    assert len(slack_on.posted()) == len(posted) == 30

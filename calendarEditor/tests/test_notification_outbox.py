@@ -126,3 +126,18 @@ def test_deliveries_are_one_per_channel(alice):
     notify("account_approved", [alice])
     counts = list(Delivery.objects.values_list("channel", flat=True).order_by("channel"))
     assert counts == ["email", "in_app"]
+
+
+def test_nobody_is_named_to_themselves(alice, sam):
+    [own] = notify("account_details_changed", [alice], actor=alice, context={"fields": "email"})
+    assert own.message == "Changed: email. If this was not you, tell a lab manager."
+    [by_staff] = notify("account_details_changed", [alice], actor=sam, context={"fields": "name"})
+    assert by_staff.message.startswith("Changed: name, by Sam Tester.")
+
+
+def test_slack_can_be_switched_off_for_one_type(alice, hidalgo, fake_slack):  # noqa: F811
+    preferences.save(alice, {"ready_to_check_in": {"in_app"}, "moved_by_staff": {"slack"}})
+    queue.enqueue(entry_request("Sweep"), member=alice, by=alice)
+    assert channels_of(Notification.objects.get(recipient=alice)) == ["in_app"]
+    [moved] = notify("moved_by_staff", [alice], context={"entry": "X"})
+    assert channels_of(moved) == ["slack"]

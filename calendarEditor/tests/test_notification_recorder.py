@@ -128,7 +128,8 @@ def test_complete_makes_the_next_ready_and_replaces_their_on_deck(alice, sam, hi
     queue.complete(running, by=sam)
     on_deck, ready = notes(alice, kind__in=["on_deck", "ready_to_check_in"])
     assert (on_deck.kind, ready.kind) == ("on_deck", "ready_to_check_in")
-    assert on_deck.superseded_at is not None and ready.superseded_at is None
+    assert on_deck.superseded_at is not None
+    assert ready.superseded_at is None
     assert "held for you until" in ready.message
     assert kinds(running.member)[-1] == "entry_completed"
 
@@ -148,7 +149,8 @@ def test_a_staff_start_is_told_and_withdraws_ready(alice, sam, hidalgo):
     entry = queued(alice, hidalgo, sam, "Sweep")
     queue.start(entry, by=sam)
     ready, started = notes(alice)
-    assert started.kind == "entry_started" and "Sam Tester started" in started.message
+    assert started.kind == "entry_started"
+    assert "Sam Tester started" in started.message
     ready.refresh_from_db()
     assert ready.superseded_at is not None
 
@@ -173,7 +175,8 @@ def test_moves_of_several_entries_collapse_into_one_notice(alice, bob, sam, hida
     queue.cancel(bobs, by=bob)
     assert notes(bob) == []
     on_deck, moved = notes(alice)
-    assert on_deck.kind == "on_deck" and on_deck.title == "A1 is ON DECK on Hidalgo"
+    assert on_deck.kind == "on_deck"
+    assert on_deck.title == "A1 is ON DECK on Hidalgo"
     assert moved.kind == "position_changed"
     assert moved.title == "Your places in Hidalgo's queue changed"
     assert moved.message.splitlines()[0].startswith("“A2” is now #2 (was #3)")
@@ -186,7 +189,8 @@ def test_a_second_position_change_replaces_the_unread_first(alice, bob, sam, hid
     queue.cancel(bobs[1], by=bob)
     queue.cancel(bobs[2], by=bob)
     first, second = notes(alice, kind="position_changed")
-    assert first.superseded_at is not None and second.superseded_at is None
+    assert first.superseded_at is not None
+    assert second.superseded_at is None
     assert second.title == "Mine is now #2 on Hidalgo"
     assert second.message.startswith("“Mine” is now #2 (was #3)")
     queue.cancel(bobs[0], by=bob)
@@ -281,25 +285,33 @@ def test_machine_edits_reach_members_with_entries(alice, sam, hidalgo):
 
 
 def test_a_rolled_back_queue_change_leaves_no_notification_or_delivery(alice, hidalgo):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        queue.enqueue(entry_request("Doomed"), member=alice, by=alice)
-        assert Notification.objects.count() == 1  # written inside the transaction…
-        raise RuntimeError("the view failed after the change")
+    written_inside = []
+
+    def change_then_fail():
+        with transaction.atomic():
+            queue.enqueue(entry_request("Doomed"), member=alice, by=alice)
+            written_inside.append(Notification.objects.count())
+            raise RuntimeError("the view failed after the change")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert written_inside == [1]  # written inside the transaction…
     assert Notification.objects.count() == 0  # …and gone with it
     assert Delivery.objects.count() == 0
 
 
 def test_a_failing_recorder_never_blocks_the_queue_change(alice, hidalgo, monkeypatch, caplog):
+    # The outbox renders every notice before its first write, so a template or
+    # code error leaves nothing half-written; a database error fails the change.
     def broken(*args, **kwargs):
-        Notification.objects.create(recipient=alice, kind="x", group="x", title="t", message="m")
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(outbox, "write", broken)
+    monkeypatch.setattr(outbox, "_prepare", broken)
     with caplog.at_level(logging.ERROR):
         entry = queue.enqueue(entry_request("Survives"), member=alice, by=alice).entry
     entry.refresh_from_db()
     assert entry.position == 1
-    assert Notification.objects.count() == 0  # the savepoint undid the half-written notice
+    assert Notification.objects.count() == 0
     assert "notifications for ['added'" in caplog.text
 
 
@@ -321,7 +333,8 @@ def test_never_two_current_unread_notices_about_one_thing(alice, bob, sam, hidal
 def test_an_identical_unread_notice_is_not_written_twice(alice, hidalgo):
     first = outbox.notify("machine_edited", [alice], machine=hidalgo)
     again = outbox.notify("machine_edited", [alice], machine=hidalgo)
-    assert len(first) == 1 and again == []
+    assert len(first) == 1
+    assert again == []
     assert Notification.objects.filter(recipient=alice).count() == 1
     Notification.objects.update(read_at=timezone.now())
     assert len(outbox.notify("machine_edited", [alice], machine=hidalgo)) == 1

@@ -6,5 +6,7 @@ urlpatterns = [
     path("", include("calendarEditor.urls.member")),
     path("staff/", include("calendarEditor.urls.staff")),
     path("", include("calendarEditor.urls.gateway")),
+    path("", include("calendarEditor.urls.notifications")),
+    path("", include("calendarEditor.urls.records")),
     path("health/", health.health, name="schedule-health"),
 ]

@@ -12,12 +12,11 @@ from calendarEditor.models import Machine
 @login_required
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    return render(request, "schedule/board.html", {"rows": selectors.board_rows()})
+    return render(request, "schedule/board.html", selectors.board_context())
 
 
 @login_required
 @require_safe
 def machine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     machine = get_object_or_404(Machine, pk=pk)
-    view = selectors.machine_queue_view(machine)
-    return render(request, "schedule/machine_detail.html", {"view": view})
+    return render(request, "schedule/machine_detail.html", selectors.machine_page_context(machine))

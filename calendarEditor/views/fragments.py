@@ -16,7 +16,7 @@ from calendarEditor.models import Machine
 @login_required
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    return render(request, "fragments/board_table.html", {"rows": selectors.board_rows()})
+    return render(request, "fragments/board_table.html", selectors.board_context())
 
 
 @login_required

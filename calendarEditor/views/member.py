@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from calendarEditor import selectors
 from calendarEditor.forms.submit import RushRequestForm, SubmitForm
-from calendarEditor.models import QueueEntry
-from calendarEditor.services import queue, schedule
+from calendarEditor.models import QueueEntry, QueuePreset
+from calendarEditor.services import presets, queue, schedule
 from calendarEditor.services.errors import NoCompatibleMachine, QueueError
 from calendarEditor.services.queue import QueueResult
 from calendarEditor.templatetags.queue_tags import start_time, wait
@@ -30,7 +30,10 @@ def submit(request: HttpRequest) -> HttpResponse:
     # Passed uncalled: a POST naming no daughterboard or capability never needs the query.
     options = selectors.requirement_options
     if request.method == "GET":
-        return _render_submit(request, SubmitForm(options=options))
+        loaded = presets.loadable_preset(request.user, request.GET.get("preset"))
+        initial = presets.initial_for_submit(loaded) if loaded else None
+        form = SubmitForm(initial=initial, options=options)
+        return _render_submit(request, form, loaded=loaded)
     form = SubmitForm(request.POST, options=options)
     only_checking = "preview" in request.POST
     if only_checking or not form.is_valid():
@@ -45,7 +48,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     except QueueError as err:
         messages.error(request, err.message)
         return _render_submit(request, form)
-    messages.success(request, _queued_message(result.entry))
+    messages.success(request, _queued_message(result))
     return redirect(result.entry)
 
 
@@ -188,8 +191,15 @@ def _render_submit(
     *,
     preview: selectors.SubmitPreview | None = None,
     no_match: bool = False,
+    loaded: QueuePreset | None = None,
 ) -> HttpResponse:
-    context = {"form": form, "preview": preview, "no_match": no_match}
+    context = {
+        "form": form,
+        "preview": preview,
+        "no_match": no_match,
+        "presets": presets.picker(request.user),
+        "loaded": loaded,
+    }
     return render(request, "schedule/submit.html", context)
 
 
@@ -213,8 +223,8 @@ def _cancelled_message(entry: QueueEntry) -> str:
     return f"Cancelled “{entry.title}”.{moved_up}"
 
 
-def _queued_message(entry: QueueEntry) -> str:
-    start = selectors.entry_view(entry).estimated_start
+def _queued_message(result: QueueResult) -> str:
+    entry, start = result.entry, result.estimated_start
     where = f"Queued on {entry.machine_name} at #{entry.position}"
     return (
         f"{where} — estimated start {start_time(start)} ({wait(start)})." if start else f"{where}."

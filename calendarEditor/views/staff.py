@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from calendarEditor import staff_selectors
 from calendarEditor.forms import staff as staff_forms
 from calendarEditor.models import Machine, QueueEntry
-from calendarEditor.services import gateway_keys, queue, schedule
+from calendarEditor.services import equipment_issues, gateway_keys, queue, schedule
 from calendarEditor.services.errors import NoCompatibleMachine, QueueError
 from calendarEditor.views.staff_access import flash_form_errors, redirect_back, staff_required
 
@@ -26,8 +26,12 @@ from calendarEditor.views.staff_access import flash_form_errors, redirect_back, 
 @staff_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
+    summaries = schedule.summarize_machines()
     context = {
-        "summaries": schedule.summarize_machines(),
+        "summaries": summaries,
+        "attention_by_machine": equipment_issues.attention_by_machine(
+            [summary.machine.pk for summary in summaries]
+        ),
         "pending_accounts": staff_selectors.pending_accounts(),
         "rush_requests": staff_selectors.pending_rush_requests(),
         "silent_gateways": gateway_keys.silent_gateway_count(),

@@ -28,6 +28,8 @@ PRODUCTION_ENV = {
     # `check` opens no connection, so the server need not be running.
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/labqueue",
     "SECURE_HSTS_PRELOAD": "true",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.org",
 }
 SETTINGS_PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "

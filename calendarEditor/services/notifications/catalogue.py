@@ -113,6 +113,10 @@ TYPES: tuple[NoticeType, ...] = (
         _BY_STAFF + " moved “{{ entry }}” from {{ other_machine }} to {{ machine }}, where it "
         "is #{{ position }}." + _REASON + _START, _MEMBER_ENTRIES, channels=IN_APP_SLACK),
     # --- Rush ------------------------------------------------------------------
+    NoticeType("archive_created", Q, "Run archived by a lab manager",
+        "{{ entry }} was archived",
+        _BY_STAFF + " archived “{{ entry }}” on {{ machine }} as “{{ archive }}”. Add notes "
+        "or files there if anything is missing.", _MEMBER_ENTRIES),
     NoticeType("rush_submitted", R, "Rush request sent",
         "Rush requested for {{ entry }}",
         "The rush request for “{{ entry }}” on {{ machine }} waits for a lab manager's review.",
@@ -154,6 +158,17 @@ TYPES: tuple[NoticeType, ...] = (
         "Problem on {{ machine }} resolved",
         "{{ summary }}{% if note %} — {{ note }}{% endif %}", _MACHINE_MEMBERS,
         link=Link.MACHINE, subject=Subject.CONTEXT, scope="issue_reported"),
+    NoticeType("issue_acknowledged", M, "Problem acknowledged",
+        "Problem on {{ machine }} acknowledged",
+        _BY_STAFF + " is on the problem reported on {{ machine }}: {{ summary }}."
+        "{% if fix_at %} Expected fix: {{ fix_at }}.{% endif %}",
+        "the reporter and " + _MACHINE_MEMBERS, link=Link.MACHINE, subject=Subject.CONTEXT,
+        scope="issue_reported"),
+    NoticeType("issue_commented", M, "Comment on a problem report",
+        "New comment on the problem on {{ machine }}",
+        "{{ actor|default:'Someone' }} commented on “{{ summary }}”: {{ note }}",
+        "the reporter, and the lab manager who acknowledged it", link=Link.MACHINE,
+        subject=Subject.CONTEXT),
     # --- Presets ---------------------------------------------------------------
     NoticeType("preset_created", P, "New public preset (off unless switched on)",
         "New public preset: {{ preset }}",
@@ -225,6 +240,11 @@ TYPES: tuple[NoticeType, ...] = (
         "Daily summary for {{ date }}",
         "{{ summary }}", _STAFF, channels=IN_APP_EMAIL, link=Link.STAFF_DASHBOARD,
         subject=Subject.NONE, staff_only=True),
+    NoticeType("staff_issue_summary", S,
+        "Equipment issue summary by email (off unless switched on)",
+        "Equipment issues: {{ open_count }} open", "{{ summary }}",
+        _STAFF + " who switched this on", channels=NO_CHANNELS, allowed=frozenset({"email"}),
+        link=Link.STAFF_DASHBOARD, subject=Subject.NONE, staff_only=True),
     NoticeType("staff_hold_expired", S, "ON DECK hold expired",
         "{{ member }}'s hold on {{ machine }} expired",
         "“{{ entry }}” has held {{ machine }} since {{ since }} without checking in. You may "

@@ -212,15 +212,18 @@ worker = Worker()
 
 
 def after_commit(delivery_ids: Iterable[int], hint_user_ids: Iterable[int]) -> None:
-    """Once the transaction commits, send ``delivery_ids`` and hint the users' open pages."""
+    """Once the transaction commits, hint the users' open pages and send ``delivery_ids``.
+
+    The hint goes from the committing thread, as every live hint does (the
+    in-memory layer only wakes consumers from there); the sends go to the worker.
+    """
     ids, users = list(delivery_ids), sorted(set(hint_user_ids))
-    if not (ids or users) or not getattr(settings, "NOTIFICATIONS_DELIVER_IN_BACKGROUND", True):
-        return
-    transaction.on_commit(lambda: worker.submit(lambda: _send_batch(ids, users)), robust=True)
+    if users:
+        transaction.on_commit(lambda: transports.send_hints(users), robust=True)
+    if ids and getattr(settings, "NOTIFICATIONS_DELIVER_IN_BACKGROUND", True):
+        transaction.on_commit(lambda: worker.submit(lambda: _send_batch(ids)), robust=True)
 
 
-def _send_batch(ids: list[int], users: list[int]) -> None:
-    for user_id in users:
-        transports.send_hint(user_id)
+def _send_batch(ids: list[int]) -> None:
     for pk in ids:
         attempt(pk, now=timezone.now())

@@ -22,7 +22,7 @@ from calendarEditor.models import (
     QueueEntry,
 )
 from calendarEditor.services import schedule
-from calendarEditor.services.events import EventKind, QueueEvent
+from calendarEditor.services.events import EventKind, Preloaded, QueueEvent
 from calendarEditor.services.notifications.outbox import display_name
 
 _MACHINE_EVENTS = {
@@ -65,7 +65,11 @@ def load_facts(events: Sequence[QueueEvent], now: datetime | None = None) -> Fac
         pk for event in events for pk in (event.machine_id, event.other_machine_id) if pk
     }
     entry_ids = {event.entry_id for event in events if event.entry_id}
-    _load_entries(facts, entry_ids, machine_ids)
+    preloaded = getattr(events, "preloaded", None)
+    if preloaded is not None and _covers(preloaded, entry_ids, machine_ids):
+        _take_preloaded(facts, preloaded, machine_ids)
+    else:
+        _load_entries(facts, entry_ids, machine_ids)
     missing = machine_ids - set(facts.machines)
     if missing:
         facts.machines.update(Machine.objects.in_bulk(missing))
@@ -81,6 +85,20 @@ def _load_entries(facts: Facts, entry_ids: set[int], machine_ids: set[int]) -> N
         facts.entries[entry.pk] = entry
         if entry.machine is not None:
             facts.machines[entry.machine_id] = entry.machine
+        if entry.status == EntryStatus.RUNNING and entry.machine_id in machine_ids:
+            facts.running[entry.machine_id] = entry
+
+
+def _covers(preloaded: Preloaded, entry_ids: set[int], machine_ids: set[int]) -> bool:
+    """The change already holds every entry and machine the events name."""
+    return entry_ids <= set(preloaded.entries) and machine_ids <= set(preloaded.machines)
+
+
+def _take_preloaded(facts: Facts, preloaded: Preloaded, machine_ids: set[int]) -> None:
+    # The engine read these under its lock and changed them in place: they are current.
+    facts.machines.update(preloaded.machines)
+    for entry in preloaded.entries.values():
+        facts.entries[entry.pk] = entry
         if entry.status == EntryStatus.RUNNING and entry.machine_id in machine_ids:
             facts.running[entry.machine_id] = entry
 

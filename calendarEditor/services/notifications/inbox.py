@@ -4,7 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from calendarEditor.models import Notification
 
@@ -14,6 +16,14 @@ def unread_count(user: Any) -> int:
     return Notification.objects.filter(
         recipient=user, read_at__isnull=True, superseded_at__isnull=True
     ).count()
+
+
+def bell_context(request: HttpRequest) -> dict[str, Any]:
+    """Context for fragments/bell.html on every page: one query, only when the page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_count": SimpleLazyObject(lambda: unread_count(user))}
 
 
 def notifications_for(

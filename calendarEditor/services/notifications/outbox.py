@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -72,21 +73,24 @@ def notify(
     base = {"entry": getattr(entry, "title", ""), "machine": getattr(machine, "name", "")}
     if entry is not None and not base["machine"]:
         base["machine"] = entry.machine_name
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        base["actor"] = display_name(actor)
+    actor_id = getattr(actor, "pk", None)
+    actor_name = display_name(actor) if getattr(actor, "is_authenticated", False) else ""
     notices = [
         Notice(
             kind=kind,
             recipient=user,
-            context={**base, **(context or {})},
+            # Nobody is told "you did this" by name: the actor shows only to others.
+            context={**base, "actor": actor_name if user.pk != actor_id else "", **(context or {})},
             entry_id=getattr(entry, "pk", None),
             machine_id=getattr(machine, "pk", None) or getattr(entry, "machine_id", None),
-            actor_id=getattr(actor, "pk", None),
+            actor_id=actor_id,
             link=link or "",
         )
         for user in users
     ]
-    return write(notices)
+    # Atomic on its own when called outside a transaction; no savepoint inside one.
+    with transaction.atomic(savepoint=False):
+        return write(notices)
 
 
 def write(
@@ -98,17 +102,19 @@ def write(
     """Write ``notices`` and mark stale the "act now" notices of ``withdraw_entry_ids``."""
     now = now or timezone.now()
     prepared = _prepare(notices, now) if notices else {}
-    existing = _current_unread(prepared)
-    fresh, replaced, kept = [], [], []
+    withdrawn = set(withdraw_entry_ids)
+    existing, stale = _current_unread(prepared, withdrawn)
+    fresh, kept = [], set()
     for key, notification in prepared.items():
         old = existing.get(key)
         if old and (old["title"], old["message"]) == (notification.title, notification.message):
-            kept.append(old["pk"])
+            kept.add(old["pk"])
             continue
         if old:
-            replaced.append(old["pk"])
+            stale.add(old["pk"])
         fresh.append(notification)
-    _supersede(replaced, set(withdraw_entry_ids), kept, now)
+    if stale - kept:
+        Notification.objects.filter(pk__in=stale - kept).update(superseded_at=now)
     if not fresh:
         return []
     created = Notification.objects.bulk_create(fresh)
@@ -174,28 +180,29 @@ def _preferences(user_ids: set[int], kinds: set[str]) -> dict[tuple[int, str], s
     return {(row.user_id, row.kind): row.channels() for row in rows}
 
 
-def _current_unread(prepared: Mapping[tuple, Notification]) -> dict[tuple, dict[str, Any]]:
+def _current_unread(
+    prepared: Mapping[tuple, Notification], withdrawn: set[int]
+) -> tuple[dict[tuple, dict[str, Any]], set[int]]:
+    """In one query: unread notices the new ones would repeat or replace, by
+    (recipient, dedupe key), and the ids of "act now" notices about withdrawn entries."""
     keys = {n.dedupe_key for n in prepared.values() if n.dedupe_key}
-    if not keys:
-        return {}
-    rows = Notification.objects.filter(
-        recipient_id__in={recipient for recipient, _ in prepared},
-        dedupe_key__in=keys,
-        read_at__isnull=True,
-        superseded_at__isnull=True,
-    ).values("pk", "recipient_id", "dedupe_key", "title", "message")
-    return {(row["recipient_id"], row["dedupe_key"]): row for row in rows}
-
-
-def _supersede(replaced: list[int], withdrawn: set[int], kept: list[int], now: datetime) -> None:
-    if not replaced and not withdrawn:
-        return
-    stale = Q(pk__in=replaced)
+    wanted = Q(pk__in=[])
+    if keys:
+        wanted |= Q(recipient_id__in={recipient for recipient, _ in prepared}, dedupe_key__in=keys)
     if withdrawn:
-        stale |= Q(
-            entry_id__in=withdrawn, kind__in=STALE_ON_WITHDRAW, superseded_at__isnull=True
-        ) & ~Q(pk__in=kept)
-    Notification.objects.filter(stale).update(superseded_at=now)
+        wanted |= Q(entry_id__in=withdrawn, kind__in=STALE_ON_WITHDRAW)
+    if not keys and not withdrawn:
+        return {}, set()
+    rows = Notification.objects.filter(
+        wanted, read_at__isnull=True, superseded_at__isnull=True
+    ).values("pk", "recipient_id", "dedupe_key", "title", "message", "entry_id", "kind")
+    current, stale = {}, set()
+    for row in rows:
+        if row["dedupe_key"] in keys:
+            current[(row["recipient_id"], row["dedupe_key"])] = row
+        if row["entry_id"] in withdrawn and row["kind"] in STALE_ON_WITHDRAW:
+            stale.add(row["pk"])
+    return current, stale
 
 
 def _create_deliveries(created: Sequence[Notification], now: datetime) -> None:

@@ -6,19 +6,19 @@ ONE notice per entry, of the most urgent kind, saying what caused it ("Moved
 by staff to #1 — you're ON DECK (machine running until ~14:00)"). Shifts of a
 member's entries on one machine collapse into one "place in line" notice.
 A member is not told what they did themselves (cancel, check in, check out),
-only what the queue decided. Any failure here is logged and rolled back to a
-savepoint: a notification never undoes or blocks a queue change.
+only what the queue decided.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
-from calendarEditor.models import EntryStatus
+from calendarEditor.models import EntryStatus, QueueEntry
 from calendarEditor.services.events import EventKind, QueueEvent, register
 from calendarEditor.services.notifications import outbox
 from calendarEditor.services.notifications.facts import Facts, load_facts
@@ -28,37 +28,68 @@ from calendarEditor.templatetags.queue_tags import start_time, wait
 logger = logging.getLogger(__name__)
 
 K = EventKind
-MACHINE_KINDS = {K.MACHINE_STATUS_CHANGED: "machine_status_changed", K.QUEUE_OPENED: "queue_opened",
-                 K.QUEUE_CLOSED: "queue_closed", K.MACHINE_EDITED: "machine_edited"}  # fmt: skip
+MACHINE_KINDS = {
+    K.MACHINE_STATUS_CHANGED: "machine_status_changed",
+    K.QUEUE_OPENED: "queue_opened",
+    K.QUEUE_CLOSED: "queue_closed",
+    K.MACHINE_EDITED: "machine_edited",
+}
 # The entry's own notice, most urgent first; position changes are handled apart.
-PRIMARY = [(K.CANCELLED, "entry_cancelled"), (K.STARTED, "entry_started"),
-           (K.COMPLETED, "entry_completed"), (K.READY_TO_CHECK_IN, "ready_to_check_in"),
-           (K.ON_DECK, "on_deck"), (K.RUSH_APPROVED, "rush_approved"),
-           (K.RUSH_REJECTED, "rush_rejected"), (K.RUSH_REQUESTED, "rush_submitted"),
-           (K.REASSIGNED, "entry_reassigned"), (K.MOVED_BY_STAFF, "moved_by_staff"),
-           (K.EDITED_BY_STAFF, "edited_by_staff"), (K.ADDED, "entry_added")]  # fmt: skip
-CAUSES = [(K.RUSH_APPROVED, "rush"), (K.MOVED_BY_STAFF, "staff_move"),
-          (K.REASSIGNED, "reassigned"), (K.ADDED, "added")]  # fmt: skip
+PRIMARY = [
+    (K.CANCELLED, "entry_cancelled"),
+    (K.STARTED, "entry_started"),
+    (K.COMPLETED, "entry_completed"),
+    (K.READY_TO_CHECK_IN, "ready_to_check_in"),
+    (K.ON_DECK, "on_deck"),
+    (K.RUSH_APPROVED, "rush_approved"),
+    (K.RUSH_REJECTED, "rush_rejected"),
+    (K.RUSH_REQUESTED, "rush_submitted"),
+    (K.REASSIGNED, "entry_reassigned"),
+    (K.MOVED_BY_STAFF, "moved_by_staff"),
+    (K.EDITED_BY_STAFF, "edited_by_staff"),
+    (K.ADDED, "entry_added"),
+]
+CAUSES = [
+    (K.RUSH_APPROVED, "rush"),
+    (K.MOVED_BY_STAFF, "staff_move"),
+    (K.REASSIGNED, "reassigned"),
+    (K.ADDED, "added"),
+]
 # What a member did themselves needs no notice.
-SELF_SILENT = {"entry_cancelled", "entry_started", "entry_completed", "entry_reassigned",
-               "moved_by_staff", "edited_by_staff"}  # fmt: skip
+SELF_SILENT = {
+    "entry_cancelled",
+    "entry_started",
+    "entry_completed",
+    "entry_reassigned",
+    "moved_by_staff",
+    "edited_by_staff",
+}
 # After these, an earlier "you're ON DECK / check in now" no longer holds.
 WITHDRAWING = {K.LEFT_ON_DECK, K.STARTED, K.CANCELLED, K.COMPLETED, K.REASSIGNED}
 TOP_KINDS = {"ready_to_check_in", "on_deck"}
 
 
 def record_queue_events(events: Sequence[QueueEvent]) -> None:
-    """The in-transaction recorder registered with calendarEditor.services.events."""
+    """The in-transaction recorder registered with calendarEditor.services.events.
+
+    The notices are part of the change's transaction (an outbox): a database
+    error here fails the whole change, since PostgreSQL would refuse to
+    commit it anyway. Any other failure (a template, a bug) is logged and the
+    change goes ahead without its notices.
+    """
     try:
-        with transaction.atomic():
-            now = timezone.now()
-            notices, withdraw = plan(events, load_facts(events), now)
-            outbox.write(notices, withdraw_entry_ids=withdraw, now=now)
+        now = timezone.now()
+        notices, withdraw = plan(events, load_facts(events), now)
+        outbox.write(notices, withdraw_entry_ids=withdraw, now=now)
+    except DatabaseError:
+        raise
     except Exception:
         logger.exception("notifications for %s not recorded", [e.kind.value for e in events])
 
 
-def plan(events: Sequence[QueueEvent], facts: Facts, now: datetime) -> tuple[list[Notice], set]:
+def plan(
+    events: Sequence[QueueEvent], facts: Facts, now: datetime
+) -> tuple[list[Notice], set[int]]:
     """The notices a batch of events calls for, and the entries whose urgent notices lapse."""
     by_entry: dict[int, list[QueueEvent]] = defaultdict(list)
     for event in events:
@@ -66,7 +97,7 @@ def plan(events: Sequence[QueueEvent], facts: Facts, now: datetime) -> tuple[lis
             by_entry[event.entry_id].append(event)
     notices: list[Notice] = []
     withdraw: set[int] = set()
-    moves: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    moves: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     told: set[tuple[int, int | None]] = set()  # (member, machine) with an entry notice
     for entry_id, entry_events in by_entry.items():
         entry = facts.entries.get(entry_id)
@@ -94,7 +125,14 @@ def plan(events: Sequence[QueueEvent], facts: Facts, now: datetime) -> tuple[lis
     return notices, withdraw
 
 
-def _entry_notices(kind, entry, entry_events, kinds, facts: Facts, now) -> list[Notice]:
+def _entry_notices(
+    kind: str,
+    entry: QueueEntry,
+    entry_events: list[QueueEvent],
+    kinds: set[EventKind],
+    facts: Facts,
+    now: datetime,
+) -> list[Notice]:
     actor_id = _first(entry_events, "actor_id")
     if kind in SELF_SILENT and actor_id == entry.member_id:
         return []
@@ -105,8 +143,11 @@ def _entry_notices(kind, entry, entry_events, kinds, facts: Facts, now) -> list[
         context["actor"] = facts.name_of(actor_id)
     notices = [Notice(kind, entry.member, context, entry.pk, entry.machine_id, actor_id)]
     if kind == "rush_submitted":
-        staff_context = {**context, "member": outbox.display_name(entry.member),
-                         "reason": entry.rush_justification}  # fmt: skip
+        staff_context = {
+            **context,
+            "member": outbox.display_name(entry.member),
+            "reason": entry.rush_justification,
+        }
         for user in facts.staff:
             if user.pk != actor_id:
                 notices.append(
@@ -115,7 +156,9 @@ def _entry_notices(kind, entry, entry_events, kinds, facts: Facts, now) -> list[
     return notices
 
 
-def _entry_context(entry, entry_events, facts: Facts, now: datetime) -> dict:
+def _entry_context(
+    entry: QueueEntry, entry_events: list[QueueEvent], facts: Facts, now: datetime
+) -> dict[str, Any]:
     machine = facts.machines.get(entry.machine_id)
     other = facts.machines.get(_first(entry_events, "other_machine_id"))
     context = {
@@ -145,7 +188,9 @@ def _entry_context(entry, entry_events, facts: Facts, now: datetime) -> dict:
     return context
 
 
-def _move(entry, entry_events, facts: Facts, now: datetime) -> dict:
+def _move(
+    entry: QueueEntry, entry_events: list[QueueEvent], facts: Facts, now: datetime
+) -> dict[str, Any]:
     move = {
         "entry_id": entry.pk,
         "entry": entry.title,
@@ -158,7 +203,9 @@ def _move(entry, entry_events, facts: Facts, now: datetime) -> dict:
     return move
 
 
-def _position_notices(moves: dict[tuple[int, int], list[dict]], facts: Facts) -> list[Notice]:
+def _position_notices(
+    moves: dict[tuple[int, int], list[dict[str, Any]]], facts: Facts
+) -> list[Notice]:
     notices = []
     for (_member, machine_id), member_moves in moves.items():
         member_moves.sort(key=lambda move: move["position"] or 0)
@@ -171,7 +218,9 @@ def _position_notices(moves: dict[tuple[int, int], list[dict]], facts: Facts) ->
     return notices
 
 
-def _machine_notices(event: QueueEvent, facts: Facts, told: set) -> list[Notice]:
+def _machine_notices(
+    event: QueueEvent, facts: Facts, told: set[tuple[int, int | None]]
+) -> list[Notice]:
     machine = facts.machines.get(event.machine_id)
     if machine is None:
         return []
@@ -199,7 +248,7 @@ def _unavailable_tops(event: QueueEvent, facts: Facts) -> set[int]:
     return {e.pk for e in facts.entries.values() if e.machine_id == machine.pk and e.position == 1}
 
 
-def _first(events: Sequence[QueueEvent], name: str):
+def _first(events: Sequence[QueueEvent], name: str) -> Any:
     return next((getattr(e, name) for e in events if getattr(e, name) not in (None, "")), None)
 
 

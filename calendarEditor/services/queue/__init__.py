@@ -5,7 +5,12 @@ and returns a QueueResult with the events it caused; the events reach the
 outbox in the same transaction and the live layer after commit.
 """
 
-from calendarEditor.services.queue._locking import lock_machine, lock_machines
+from calendarEditor.services.queue._locking import (
+    MachineQueue,
+    lock_machines,
+    lock_queue,
+    lock_queues,
+)
 from calendarEditor.services.queue.entries import cancel, enqueue
 from calendarEditor.services.queue.ordering import move, move_down, move_up, reassign
 from calendarEditor.services.queue.result import QueueResult
@@ -18,8 +23,10 @@ __all__ = [
     "cancel",
     "complete",
     "enqueue",
-    "lock_machine",
+    "MachineQueue",
     "lock_machines",
+    "lock_queue",
+    "lock_queues",
     "move",
     "move_down",
     "move_up",

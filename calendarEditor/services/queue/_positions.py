@@ -11,28 +11,10 @@ from calendarEditor.services.errors import QueueError
 from calendarEditor.services.events import EventKind, QueueEvent
 
 
-def queued_entries(machine: Machine) -> list[QueueEntry]:
-    return list(
-        QueueEntry.objects.filter(machine=machine, status=EntryStatus.QUEUED).order_by(
-            "position", "submitted_at", "pk"
-        )
-    )
-
-
 def require_queued(entry: QueueEntry, machine: Machine | None) -> Machine:
     if entry.status != EntryStatus.QUEUED or machine is None:
         raise QueueError(f"{entry.title} is not waiting in a queue.")
     return machine
-
-
-def has_running_entry(machine: Machine) -> bool:
-    return QueueEntry.objects.filter(machine=machine, status=EntryStatus.RUNNING).exists()
-
-
-def bump_version(machine: Machine) -> int:
-    machine.queue_version += 1
-    machine.save(update_fields=["queue_version", "updated_at"])
-    return machine.queue_version
 
 
 def event(
@@ -64,11 +46,12 @@ def renumber(
     actor: AbstractBaseUser | None,
     machine_is_free: bool | None = None,
 ) -> list[QueueEvent]:
-    """Give ``ordered`` positions 1..n, bump the queue version, report the moves.
+    """Give ``ordered`` positions 1..n and report the moves.
 
     Writes only the rows whose position (or ON DECK hold) changed, in one
     UPDATE; on PostgreSQL the deferred unique constraint checks the result at
     commit. The entry reaching #1 on a free machine starts its ON DECK hold.
+    The machine must be locked (its version was bumped by the lock).
     """
     if machine_is_free is None:
         machine_is_free = machine.is_free_for_next_run
@@ -89,7 +72,6 @@ def renumber(
             moves.append((entry, old_position, new_position))
     if changed:
         QueueEntry.objects.bulk_update(changed, ["position", "on_deck_since"])
-    bump_version(machine)
     events = [
         event(EventKind.READY_TO_CHECK_IN, entry, machine, actor, old_position=1, new_position=1)
         for entry in readied

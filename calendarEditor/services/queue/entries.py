@@ -14,7 +14,7 @@ from calendarEditor.services.queue._guards import (
     require_owner_or_staff,
     require_staff,
 )
-from calendarEditor.services.queue._locking import lock_entry, lock_machine
+from calendarEditor.services.queue._locking import MachineQueue, lock_entry, lock_queue
 from calendarEditor.services.queue.result import QueueResult, finish
 from calendarEditor.services.submission import EntryRequest
 
@@ -43,57 +43,61 @@ def enqueue(
             raise NoCompatibleMachine(result, only=machine.name)
         if machine is None and result.best is None:
             raise NoCompatibleMachine(result)
-        target = lock_machine(machine.pk if machine else result.best.id)
+        target = lock_queue(machine.pk if machine else result.best.id)
         # The summaries were read before the lock; the queue may have closed since.
-        late = matching.incompatibility_reasons(request.requirements, schedule.spec_for(target))
+        spec = schedule.spec_for(target.machine)
+        late = matching.incompatibility_reasons(request.requirements, spec)
         if late:
-            closed = matching.MatchResult(compatible=(), reasons={target.name: tuple(late)})
-            raise NoCompatibleMachine(closed, only=target.name)
-        return finish(_append(request, target, member=member, by=by))
+            closed = matching.MatchResult(compatible=(), reasons={spec.name: tuple(late)})
+            raise NoCompatibleMachine(closed, only=spec.name)
+        return finish(_append(request, target, member=member, by=by), target)
 
 
 def _append(
-    request: EntryRequest, target: Machine, *, member: AbstractBaseUser, by: AbstractBaseUser
+    request: EntryRequest, target: MachineQueue, *, member: AbstractBaseUser, by: AbstractBaseUser
 ) -> QueueResult:
-    position = len(positions.queued_entries(target)) + 1
-    entry = request.build_entry(member=member, machine=target, position=position)
-    machine_is_free = position == 1 and target.is_free_for_next_run
+    machine = target.machine
+    position = len(target.queued) + 1
+    entry = request.build_entry(member=member, machine=machine, position=position)
+    machine_is_free = position == 1 and machine.is_free_for_next_run
     if machine_is_free:
         entry.on_deck_since = timezone.now()
     entry.save()
-    positions.bump_version(target)
-    events = [positions.event(EventKind.ADDED, entry, target, by, new_position=position)]
+    target.entries.append(entry)
+    events = [positions.event(EventKind.ADDED, entry, machine, by, new_position=position)]
     if position == 1:
         kind = positions.top_of_queue_kind(machine_is_free)
-        events.append(positions.event(kind, entry, target, by, new_position=1))
+        events.append(positions.event(kind, entry, machine, by, new_position=1))
     audit.record(
         "entry.added",
         actor=by,
-        machine=target,
+        machine=machine,
         entry=entry,
-        summary=f"{entry.title} queued on {target.name} at #{position}",
+        summary=f"{entry.title} queued on {machine.name} at #{position}",
     )
-    return QueueResult(entry, events)
+    placed = schedule.place_queue(machine, target.queued, target.running)
+    return QueueResult(entry, events, estimated_start=placed[-1].estimated_start)
 
 
 def cancel(entry_or_id, *, by: AbstractBaseUser, reason: str = "") -> QueueResult:
     """Withdraw a queued or running entry; the entries behind it move up."""
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry_or_id, "pk", entry_or_id))
+        entry, queues = lock_entry(getattr(entry_or_id, "pk", entry_or_id))
         require_owner_or_staff(entry, by)
-        machine = machines.get(entry.machine_id)
+        queue = queues.get(entry.machine_id)
         if not entry.is_active:
             raise QueueError(f"{entry.title} is already {entry.get_status_display().lower()}.")
         was_running = entry.status == EntryStatus.RUNNING
         entry.status, entry.position, entry.on_deck_since = EntryStatus.CANCELLED, None, None
         entry.cancelled_at = timezone.now()
         entry.cancel_reason = reason[:500]
-        entry.save()
+        entry.save(update_fields=_CANCEL_FIELDS)
         events = []
-        if machine is not None:
+        if queue is not None:
             if was_running:
-                set_machine_status(machine, MachineStatus.IDLE)
-            events = positions.renumber(machine, positions.queued_entries(machine), actor=by)
+                set_machine_status(queue.machine, MachineStatus.IDLE)
+            events = positions.renumber(queue.machine, queue.queued, actor=by)
+        machine = queue.machine if queue else None
         events.insert(0, positions.event(EventKind.CANCELLED, entry, machine, by, reason=reason))
         audit.record(
             "entry.cancelled",
@@ -103,7 +107,10 @@ def cancel(entry_or_id, *, by: AbstractBaseUser, reason: str = "") -> QueueResul
             summary=f"{entry.title} cancelled" + (" while running" if was_running else ""),
             reason=reason,
         )
-        return finish(QueueResult(entry, events))
+        return finish(QueueResult(entry, events), *queues.values())
+
+
+_CANCEL_FIELDS = ["status", "position", "on_deck_since", "cancelled_at", "cancel_reason"]
 
 
 def set_machine_status(machine: Machine, status: MachineStatus) -> None:

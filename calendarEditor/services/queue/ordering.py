@@ -9,7 +9,7 @@ from calendarEditor.services.errors import NoCompatibleMachine, QueueError
 from calendarEditor.services.events import EventKind
 from calendarEditor.services.queue import _positions as positions
 from calendarEditor.services.queue._guards import require_staff
-from calendarEditor.services.queue._locking import lock_entry
+from calendarEditor.services.queue._locking import MachineQueue, lock_entry
 from calendarEditor.services.queue.result import QueueResult, finish
 
 
@@ -19,10 +19,11 @@ def move(
     """Put a queued entry at position ``to`` (1..n); the others shift to make room."""
     require_staff(by)
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
-        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
+        queue = queues.get(entry.machine_id)
+        machine = positions.require_queued(entry, queue and queue.machine)
         old_position = entry.position
-        result = _move_locked(entry, machine, to=to, by=by, reason=reason)
+        result = _move_locked(entry, queue, to=to, by=by, reason=reason)
         audit.record(
             "entry.moved",
             actor=by,
@@ -32,22 +33,20 @@ def move(
             reason=reason,
             details={"from": old_position, "to": to},
         )
-        return finish(result)
+        return finish(result, queue)
 
 
 def _move_locked(
-    entry: QueueEntry, machine: Machine, *, to: int, by: AbstractBaseUser, reason: str = ""
+    entry: QueueEntry, queue: MachineQueue, *, to: int, by: AbstractBaseUser, reason: str = ""
 ) -> QueueResult:
-    queued = positions.queued_entries(machine)
+    machine, queued = queue.machine, queue.queued
     if not 1 <= to <= len(queued):
         raise QueueError(f"Position must be between 1 and {len(queued)}.")
     old = entry.position
     if to == old:
         raise QueueError(f"{entry.title} is already at #{to}.")
     others = [e for e in queued if e.pk != entry.pk]
-    moved = next(e for e in queued if e.pk == entry.pk)
-    events = positions.renumber(machine, [*others[: to - 1], moved, *others[to - 1 :]], actor=by)
-    entry.position, entry.on_deck_since = moved.position, moved.on_deck_since
+    events = positions.renumber(machine, [*others[: to - 1], entry, *others[to - 1 :]], actor=by)
     staff_move = positions.event(
         EventKind.MOVED_BY_STAFF,
         entry,
@@ -76,9 +75,11 @@ def reassign(
     """Move a queued entry to the back of another machine's queue, if it fits there."""
     require_staff(by)
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry), to_machine.pk)
-        source = positions.require_queued(entry, machines.get(entry.machine_id))
-        target = machines[to_machine.pk]
+        entry, queues = lock_entry(getattr(entry, "pk", entry), to_machine.pk)
+        source_queue = queues.get(entry.machine_id)
+        source = positions.require_queued(entry, source_queue and source_queue.machine)
+        target_queue = queues[to_machine.pk]
+        target = target_queue.machine
         if target.pk == source.pk:
             raise QueueError(f"{entry.title} is already on {target.name}.")
         reasons = matching.incompatibility_reasons(
@@ -88,13 +89,14 @@ def reassign(
             refused = matching.MatchResult(compatible=(), reasons={target.name: tuple(reasons)})
             raise NoCompatibleMachine(refused, only=target.name)
         old_position = entry.position
-        # Leaves the source queue with no position, so neither queue sees it twice.
+        ahead = target_queue.queued
+        source_queue.entries.remove(entry)
+        target_queue.entries.append(entry)
+        # Parked behind the target's queue, so neither queue ever holds it twice.
         entry.machine, entry.machine_name = target, target.name
-        entry.position = len(positions.queued_entries(target)) + 1
-        entry.on_deck_since = None
+        entry.position, entry.on_deck_since = len(ahead) + 1, None
         entry.save(update_fields=["machine", "machine_name", "position", "on_deck_since"])
-        events = positions.renumber(source, positions.queued_entries(source), actor=by)
-        ahead = [e for e in positions.queued_entries(target) if e.pk != entry.pk]
+        events = positions.renumber(source, source_queue.queued, actor=by)
         # Seen as a newcomer, so renumbering reports its arrival (and ON DECK at #1).
         entry.position = None
         events += positions.renumber(target, [*ahead, entry], actor=by)
@@ -117,4 +119,4 @@ def reassign(
             reason=reason,
             details={"from_machine": source.name, "to_machine": target.name},
         )
-        return finish(QueueResult(entry, [moved, *events]))
+        return finish(QueueResult(entry, [moved, *events]), source_queue, target_queue)

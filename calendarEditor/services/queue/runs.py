@@ -18,14 +18,15 @@ from calendarEditor.services.queue.result import QueueResult, finish
 def start(entry: QueueEntry | int, *, by: AbstractBaseUser) -> QueueResult:
     """Begin the run of the ON DECK entry: the member checks in, or staff start it."""
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
         require_owner_or_staff(entry, by)
-        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        queue = queues.get(entry.machine_id)
+        machine = positions.require_queued(entry, queue and queue.machine)
         if entry.position != 1:
             raise QueueError(
                 f"Only the ON DECK entry can start; {entry.title} is #{entry.position}."
             )
-        if positions.has_running_entry(machine):
+        if queue.running is not None:
             raise QueueError(f"{machine.name} is still running another job; complete it first.")
         if not machine.status_allows_start:
             raise QueueError(f"{machine.name} is {machine.get_status_display().lower()}.")
@@ -33,9 +34,7 @@ def start(entry: QueueEntry | int, *, by: AbstractBaseUser) -> QueueResult:
         entry.started_at = timezone.now()
         entry.save(update_fields=["status", "position", "on_deck_since", "started_at"])
         set_machine_status(machine, MachineStatus.RUNNING)
-        events = positions.renumber(
-            machine, positions.queued_entries(machine), actor=by, machine_is_free=False
-        )
+        events = positions.renumber(machine, queue.queued, actor=by, machine_is_free=False)
         started = positions.event(EventKind.STARTED, entry, machine, by, old_position=1)
         audit.record(
             "entry.started",
@@ -44,17 +43,18 @@ def start(entry: QueueEntry | int, *, by: AbstractBaseUser) -> QueueResult:
             entry=entry,
             summary=f"{entry.title} started on {machine.name}",
         )
-        return finish(QueueResult(entry, [started, *events]))
+        return finish(QueueResult(entry, [started, *events]), queue)
 
 
 def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -> QueueResult:
     """End a running entry: the member checks out, or staff complete it."""
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
         require_owner_or_staff(entry, by)
         if entry.status != EntryStatus.RUNNING:
             raise QueueError(f"{entry.title} is not running.")
-        machine = machines.get(entry.machine_id)
+        queue = queues.get(entry.machine_id)
+        machine = queue.machine if queue else None
         entry.status = EntryStatus.COMPLETED
         entry.completed_at = timezone.now()
         entry.save(update_fields=["status", "completed_at"])
@@ -62,7 +62,7 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
         if machine is not None:
             set_machine_status(machine, MachineStatus.IDLE)
             # The machine is free now: whoever is #1 starts their ON DECK hold.
-            events = positions.renumber(machine, positions.queued_entries(machine), actor=by)
+            events = positions.renumber(machine, queue.queued, actor=by)
         completed = positions.event(EventKind.COMPLETED, entry, machine, by, reason=note)
         audit.record(
             "entry.completed",
@@ -72,4 +72,4 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
             summary=f"{entry.title} completed on {entry.machine_name}",
             reason=note,
         )
-        return finish(QueueResult(entry, [completed, *events]))
+        return finish(QueueResult(entry, [completed, *events]), *queues.values())

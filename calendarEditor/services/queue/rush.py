@@ -25,9 +25,10 @@ def request_rush(
     if not justification:
         raise QueueError("Say why this run is urgent.")
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
         require_owner_or_staff(entry, by)
-        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        queue = queues.get(entry.machine_id)
+        machine = positions.require_queued(entry, queue and queue.machine)
         if entry.rush_status == RushStatus.PENDING:
             raise QueueError("A rush request for this entry is already waiting for review.")
         if entry.position == 1:
@@ -36,7 +37,6 @@ def request_rush(
         entry.rush_justification = justification[:2000]
         entry.rush_reviewed_by, entry.rush_reviewed_at, entry.rush_review_note = None, None, ""
         entry.save(update_fields=[*_REVIEW_FIELDS, "rush_justification"])
-        positions.bump_version(machine)
         audit.record(
             "rush.requested",
             actor=by,
@@ -45,28 +45,26 @@ def request_rush(
             summary=f"Rush requested for {entry.title}",
             reason=justification,
         )
-        return finish(
-            QueueResult(entry, [positions.event(EventKind.RUSH_REQUESTED, entry, machine, by)])
-        )
+        requested = positions.event(EventKind.RUSH_REQUESTED, entry, machine, by)
+        return finish(QueueResult(entry, [requested]), queue)
 
 
 def approve_rush(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -> QueueResult:
     """Grant a pending rush request: the entry goes to #1."""
     require_staff(by)
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
-        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
+        queue = queues.get(entry.machine_id)
+        machine = positions.require_queued(entry, queue and queue.machine)
         _require_pending(entry)
         old_position = entry.position
-        moved = _move_locked(entry, machine, to=1, by=by) if entry.position != 1 else None
+        moved = _move_locked(entry, queue, to=1, by=by) if entry.position != 1 else None
         _record_review(entry, RushStatus.APPROVED, by, note)
         approved = positions.event(
             EventKind.RUSH_APPROVED, entry, machine, by, old_position=old_position, new_position=1
         )
         # The staff-move event is implied by the approval; keep only the queue's own moves.
         queue_moves = moved.events[1:] if moved else []
-        if moved is None:
-            positions.bump_version(machine)
         audit.record(
             "rush.approved",
             actor=by,
@@ -75,7 +73,7 @@ def approve_rush(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "
             summary=f"Rush approved for {entry.title}: #{old_position} → #1",
             reason=note,
         )
-        return finish(QueueResult(entry, [approved, *queue_moves]))
+        return finish(QueueResult(entry, [approved, *queue_moves]), queue)
 
 
 def reject_rush(entry: QueueEntry | int, *, by: AbstractBaseUser, reason: str) -> QueueResult:
@@ -85,11 +83,11 @@ def reject_rush(entry: QueueEntry | int, *, by: AbstractBaseUser, reason: str) -
     if not reason:
         raise QueueError("Give the member a reason for the rejection.")
     with transaction.atomic():
-        entry, machines = lock_entry(getattr(entry, "pk", entry))
-        machine = positions.require_queued(entry, machines.get(entry.machine_id))
+        entry, queues = lock_entry(getattr(entry, "pk", entry))
+        queue = queues.get(entry.machine_id)
+        machine = positions.require_queued(entry, queue and queue.machine)
         _require_pending(entry)
         _record_review(entry, RushStatus.REJECTED, by, reason)
-        positions.bump_version(machine)
         audit.record(
             "rush.rejected",
             actor=by,
@@ -99,7 +97,7 @@ def reject_rush(entry: QueueEntry | int, *, by: AbstractBaseUser, reason: str) -
             reason=reason,
         )
         rejected = positions.event(EventKind.RUSH_REJECTED, entry, machine, by, reason=reason)
-        return finish(QueueResult(entry, [rejected]))
+        return finish(QueueResult(entry, [rejected]), queue)
 
 
 def _require_pending(entry: QueueEntry) -> None:

@@ -1,25 +1,16 @@
 """In the app: the notification row is the delivery; a live hint tells open pages to look.
 
 The hint carries no text (DESIGN §6): the page re-fetches its bell fragment,
-rendered for the viewer. A channel layer that is down costs a log line.
+rendered for the viewer. It goes through calendarEditor.services.broadcast,
+which never raises and logs a layer that is down.
 """
 
-import logging
-import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
 from calendarEditor.models import Channel
-from calendarEditor.services.broadcast import user_group
-
-logger = logging.getLogger(__name__)
-
-HINT = {"type": "notifications.changed"}
-_LOG_EVERY_SECONDS = 60.0
-_last_failure_logged = 0.0
+from calendarEditor.services import broadcast
 
 
 class InAppTransport:
@@ -34,28 +25,9 @@ class InAppTransport:
 
     def send(self, delivery: Any, now: datetime) -> None:
         # Reached only when staff retry an in-app row by hand: the row exists, so hint again.
-        send_hint(delivery.recipient_id)
+        send_hints([delivery.recipient_id])
 
 
-def send_hint(user_id: int) -> bool:
-    """Tell the member's open pages that their notifications changed. Never raises."""
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    try:
-        async_to_sync(layer.group_send)(user_group(user_id), dict(HINT))
-    except Exception:
-        _log_failure(user_id)
-        return False
-    return True
-
-
-def _log_failure(user_id: int) -> None:
-    # Rate-limited: with Redis down every notice would otherwise log a traceback.
-    global _last_failure_logged
-    now = time.monotonic()
-    if now - _last_failure_logged >= _LOG_EVERY_SECONDS:
-        _last_failure_logged = now
-        logger.warning(
-            "channel layer unavailable; notification hint to %s dropped", user_id, exc_info=True
-        )
+def send_hints(user_ids: Iterable[int]) -> None:
+    """Tell these members' open pages that their notifications changed. Never raises."""
+    broadcast.send([broadcast.notifications_hint(user_id) for user_id in sorted(set(user_ids))])
