@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -84,6 +83,13 @@ class Outcome:
     rss_before_mb: float
     rss_idle_mb: float
     connect_seconds: float
+    cpu_ms_per_change: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -123,8 +129,10 @@ async def measure(site: LiveSite, server: Daphne, args: argparse.Namespace) -> O
 
     seen: list[dict[int, float]] = [{} for _ in sockets]
     listeners = [asyncio.create_task(listen(s, machine, seen[n])) for n, s in enumerate(sockets)]
+    cpu_before = cpu_seconds(server.process.pid)
     stamps = await asyncio.to_thread(drive, site, args.changes, args.interval)
     await asyncio.sleep(GRACE_SECONDS)
+    cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(1, len(stamps))
     for task in listeners:
         task.cancel()
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
@@ -137,7 +145,7 @@ async def measure(site: LiveSite, server: Daphne, args: argparse.Namespace) -> O
             else:
                 lost += 1
     return Outcome(
-        args.clients, len(stamps), latencies, lost, rss_before, rss_idle, connect_seconds
+        args.clients, len(stamps), latencies, lost, rss_before, rss_idle, connect_seconds, cpu_ms
     )
 
 
@@ -149,7 +157,7 @@ def drive(site: LiveSite, changes: int, interval: float) -> list[list[float]]:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def report(outcome: Outcome) -> str:
@@ -159,13 +167,14 @@ def report(outcome: Outcome) -> str:
         f"| {outcome.clients} | {outcome.changes} | {statistics.median(lat):.1f} | "
         f"{percentile(lat, 0.95):.1f} | {max(lat):.1f} | {outcome.lost} of {expected} | "
         f"{outcome.rss_before_mb:.0f} MB | {outcome.rss_idle_mb:.0f} MB | "
-        f"{outcome.connect_seconds:.1f} s |"
+        f"{outcome.connect_seconds:.1f} s | {outcome.cpu_ms_per_change:.0f} ms |"
     )
 
 
 HEADER = (
     "| sockets | changes | p50 ms | p95 ms | max ms | lost | daphne RSS, no sockets "
-    "| daphne RSS, sockets idle | connect all |\n|---|---|---|---|---|---|---|---|---|"
+    "| daphne RSS, sockets idle | connect all | daphne CPU per change |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

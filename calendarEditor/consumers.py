@@ -43,6 +43,7 @@ CLOSE_NOT_A_MEMBER = 4403
 CLOSE_LAYER_FAILED = 4503
 MAX_SUBSCRIPTIONS = 20
 MAX_MESSAGE_CHARS = 2000
+MESSAGES_PER_MINUTE = 60
 VERSIONS_MAX_AGE_SECONDS = 2.0
 LAYER_TIMEOUT_SECONDS = 2.0
 # Group memberships lapse after the layer's group_expiry (a day); pings renew them.
@@ -122,8 +123,14 @@ class Hub:
                     # default socket timeout: on a quiet layer the two race.
                     # Nothing failed, so read again.
                     continue
+                content = outgoing(message)
+                if content is None:
+                    # A hint type this code does not know (a newer sender during a deploy).
+                    logger.debug("live hint of type %r ignored", message.get("type"))
+                    continue
+                text = json.dumps(content, separators=(",", ":"))
                 for socket in list(group.members):
-                    await socket.deliver(message)
+                    await socket.deliver(content, text)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -156,6 +163,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscribed: set[int] = set()
         self.forwarded: dict[int, int] = {}
         self.failures_seen = _layer_failures
+        self.window_started, self.window_count = time.monotonic(), 0
         user = self.scope.get("user")
         # Accepted before closing, so the page sees the code (a refused
         # handshake only shows as 1006) and stops retrying.
@@ -170,7 +178,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if user.is_staff:
             self.base_groups.add(STAFF_GROUP)
         if await self._join(self.base_groups):
-            await self.send_json({"type": "hello", "versions": await machine_versions()})
+            # Read fresh: the page was rendered moments ago and compares.
+            versions = await machine_versions(max_age=0.0)
+            await self.send_json({"type": "hello", "versions": versions})
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "joined", set()):
@@ -181,6 +191,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 _note_layer_failure()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self._over_limit():
+            await self._error("Too many messages; wait a minute.")
+            return
         content = _decode(text_data)
         if isinstance(content, dict) and set(content) == {"subscribe"}:
             await self._subscribe(content["subscribe"])
@@ -189,43 +202,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             await self._error('Send {"subscribe": [machine ids]} or {"ping": 1}.')
 
-    async def deliver(self, message: dict[str, Any]) -> None:
-        """Forward one hint from the hub; only the known keys ever reach the page."""
-        try:
-            forward = _FORWARDERS.get(message.get("type", ""))
-            if forward is None:
-                # A hint type this socket does not know (a newer sender during a deploy).
-                logger.debug("live socket ignored a %r message", message.get("type"))
+    def _over_limit(self) -> bool:
+        # A page sends a ping every 25 s and rarely a subscription; a flood
+        # would only cost queries, so it is answered without doing any.
+        now = time.monotonic()
+        if now - self.window_started > 60:
+            self.window_started, self.window_count = now, 0
+        self.window_count += 1
+        return self.window_count > MESSAGES_PER_MINUTE
+
+    async def deliver(self, content: dict[str, Any], text: str) -> None:
+        """Send one hint from the hub (``text`` is ``content`` as JSON), once per version."""
+        machine, version = content.get("machine"), content.get("version")
+        if content["type"] == "queue.changed" and isinstance(version, int):
+            # The same hint arrives through the board and the machine's group.
+            if version <= self.forwarded.get(machine, -1):
                 return
-            content = forward(self, message)
-            if content is not None:
-                await self.send_json(content)
+            self.forwarded[machine] = version
+        try:
+            await self.send(text_data=text)
         except Exception:
             logger.debug("live hint not delivered", exc_info=True)
 
     async def layer_lost(self) -> None:
         self.joined.clear()
         await self.close(code=CLOSE_LAYER_FAILED)
-
-    def _queue_changed(self, message: dict[str, Any]) -> dict[str, Any] | None:
-        machine, version = message.get("machine"), message.get("version")
-        if not isinstance(machine, int):
-            return None
-        if isinstance(version, int):
-            # The same hint arrives through the board and the machine's group.
-            if version <= self.forwarded.get(machine, -1):
-                return None
-            self.forwarded[machine] = version
-        else:
-            version = None
-        return {"type": "queue.changed", "machine": machine, "version": version}
-
-    def _entries_changed(self, message: dict[str, Any]) -> dict[str, Any]:
-        entry = message.get("entry")
-        return {"type": "entries.changed", "entry": entry if isinstance(entry, int) else None}
-
-    def _notifications_changed(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "notifications.changed"}
 
     async def _subscribe(self, ids: Any) -> None:
         if (
@@ -281,11 +282,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
 
-_FORWARDERS = {
-    "queue.changed": LiveConsumer._queue_changed,
-    "entries.changed": LiveConsumer._entries_changed,
-    "notifications.changed": LiveConsumer._notifications_changed,
-}
+def outgoing(message: dict[str, Any]) -> dict[str, Any] | None:
+    """What a page may see of a layer message: the known keys of the known types, else None."""
+    kind = message.get("type")
+    if kind == "queue.changed":
+        machine, version = message.get("machine"), message.get("version")
+        if type(machine) is not int:
+            return None
+        return {
+            "type": kind,
+            "machine": machine,
+            "version": version if type(version) is int else None,
+        }
+    if kind == "entries.changed":
+        entry = message.get("entry")
+        return {"type": kind, "entry": entry if type(entry) is int else None}
+    if kind == "notifications.changed":
+        return {"type": kind}
+    return None
 
 
 def _decode(text: str | None) -> Any:
@@ -311,11 +325,11 @@ def _existing_machines(ids: set[int]) -> set[int]:
     return set(Machine.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-async def machine_versions() -> dict[str, int]:
-    """Every machine's queue version (ids and counters only), cached for two seconds."""
+async def machine_versions(max_age: float = VERSIONS_MAX_AGE_SECONDS) -> dict[str, int]:
+    """Every machine's queue version (ids and counters only), cached for ``max_age`` seconds."""
     global _versions_cache
     read_at, versions = _versions_cache
-    if time.monotonic() - read_at > VERSIONS_MAX_AGE_SECONDS:
+    if time.monotonic() - read_at >= max_age:
         versions = await _read_versions()
         _versions_cache = (time.monotonic(), versions)
     return versions

@@ -231,10 +231,17 @@ class SubmitPreview:
 
 
 def submit_preview(
-    requirements: matching.Requirements, summaries: Sequence[schedule.MachineSummary]
+    requirements: matching.Requirements,
+    summaries: Sequence[schedule.MachineSummary],
+    qualified_machine_ids: frozenset[int] | None = None,
 ) -> SubmitPreview:
-    """Where a request would go now, from ``schedule.summarize_machines()`` (no queries)."""
-    result = matching.match(requirements, [summary.spec for summary in summaries])
+    """Where a request would go now, from ``schedule.summarize_machines()`` (no queries).
+
+    ``qualified_machine_ids`` (``schedule.qualified_machine_ids(member)``) lets
+    machines that require training say so; None checks no training.
+    """
+    specs = [summary.spec for summary in summaries]
+    result = matching.match(requirements, specs, qualified_machine_ids=qualified_machine_ids)
     ids = {summary.machine.name: summary.machine.pk for summary in summaries}
     return SubmitPreview.from_result(result, ids)
 

@@ -7,7 +7,10 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from calendarEditor.models import ACTIVE_STATUSES, QueueEntry
-from calendarEditor.services import broadcast  # noqa: F401  (registers live hints)
+from calendarEditor.services import (
+    broadcast,  # noqa: F401  (registers live hints)
+    event_log,  # noqa: F401  (logs queue events)
+)
 from calendarEditor.services.notifications import recorder  # noqa: F401  (events become notices)
 
 

@@ -12,6 +12,10 @@ from calendarEditor.services.matching import format_number
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 _NAME_MAX_LENGTH = 100  # matches QueueEntry.required_daughterboard
 _REASON_MAX_LENGTH = 500  # matches QueueEntry.cancel_reason
+# Fair use, training and extensions; a form page that does not show them (no
+# RULES_SHOWN marker in the POST) keeps the machine's saved values.
+RULE_FIELDS = ("max_active_entries_per_member", "requires_training", "auto_extension_hours")
+RULES_SHOWN = "queue_rules_shown"
 
 
 def unique_lines(text: str) -> list[str]:
@@ -122,6 +126,9 @@ class MachineForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if self.is_bound and RULES_SHOWN not in self.data:
+            for name in RULE_FIELDS:
+                cleaned[name] = getattr(self.instance, name)
         low, high = cleaned.get("min_temp"), cleaned.get("max_temp")
         if low is not None and high is not None and low > high:
             self.add_error(

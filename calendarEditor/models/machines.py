@@ -59,6 +59,31 @@ class Machine(models.Model):
         validators=_non_negative,
         help_text="How long the member at #1 holds a free machine before staff may skip them.",
     )
+    # Queue rules: fair use, training and extensions (calendarEditor.services.fair_use,
+    # .training, .queue.extensions).
+    max_active_entries_per_member = models.PositiveIntegerField(
+        "max active entries per member",
+        null=True,
+        blank=True,
+        help_text=(
+            "Most active entries (queued or running, on any machine) a member may hold when "
+            "adding one here. Blank: the lab-wide limit. 0: no limit."
+        ),
+    )
+    requires_training = models.BooleanField(
+        default=False,
+        help_text="Only members a lab manager has recorded as trained can queue here.",
+    )
+    auto_extension_hours = models.FloatField(
+        "extension granted at once (h)",
+        null=True,
+        blank=True,
+        validators=_non_negative,
+        help_text=(
+            "A running member may extend by up to this many hours in all without review. "
+            "Blank or 0: every extension waits for a lab manager."
+        ),
+    )
 
     status = models.CharField(
         max_length=16, choices=MachineStatus.choices, default=MachineStatus.IDLE

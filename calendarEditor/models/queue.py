@@ -104,6 +104,10 @@ class QueueEntry(Requirements):
     last_check_in_reminder_at = models.DateTimeField(null=True, blank=True)
     last_check_out_reminder_at = models.DateTimeField(null=True, blank=True)
     check_out_snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Each compared with on_deck_since / started_at: a newer hold or run starts afresh.
+    hold_expired_notified_at = models.DateTimeField(null=True, blank=True)
+    hold_expired_staff_alerted_at = models.DateTimeField(null=True, blank=True)
+    last_still_in_use_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["machine_id", "position", "submitted_at"]

@@ -33,6 +33,8 @@ class EventKind(StrEnum):
     MACHINE_EDITED = "machine_edited"
     QUEUE_OPENED = "queue_opened"
     QUEUE_CLOSED = "queue_closed"
+    # A running entry's estimate grew: the starts of every entry behind it moved.
+    EXTENDED = "extended"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from calendarEditor.services.events import EventKind, QueueEvent, publish
 from calendarEditor.services.queue import _positions as positions
 from calendarEditor.services.queue._guards import require_staff
 from calendarEditor.services.queue._locking import lock_queue
-from calendarEditor.services.queue.result import preloaded_from
 from calendarEditor.services.queue.entries import cancel, set_machine_status
+from calendarEditor.services.queue.result import preloaded_from
 
 # Statuses staff set by hand; "running" follows from starting an entry.
 MANUAL_STATUSES = tuple(s for s in MachineStatus if s != MachineStatus.RUNNING)
@@ -36,6 +36,9 @@ EDITABLE_FIELDS = (
     "cooldown_hours",
     "warmup_hours",
     "on_deck_hold_hours",
+    "max_active_entries_per_member",
+    "requires_training",
+    "auto_extension_hours",
 )
 
 

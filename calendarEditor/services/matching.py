@@ -6,7 +6,7 @@ every rule here reads capabilities as data and none is keyed on a machine's name
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +17,8 @@ AXES = ("x", "y", "z")
 # the reason shown to members.
 _STATUS_REASONS = {"maintenance": "in maintenance", "offline": "offline"}
 UNAVAILABLE_STATUSES = frozenset(_STATUS_REASONS)
+
+TRAINING_REQUIRED = "training required"
 
 # Sorts machines without an estimate behind every real one, and compares with aware datetimes.
 _NO_ESTIMATE = datetime.max.replace(tzinfo=UTC)
@@ -67,6 +69,8 @@ class MachineSpec:
     queue_length: int = 0
     # Start of a new entry at the back of this machine's queue, from estimates.
     estimated_start: datetime | None = None
+    # Only members trained on it (see ``qualified_machine_ids`` below) may queue here.
+    requires_training: bool = False
 
     def __post_init__(self) -> None:
         _check_direction(self.field_direction)
@@ -89,12 +93,30 @@ class MatchResult:
         return self.compatible[0] if self.compatible else None
 
 
-def incompatibility_reasons(req: Requirements, spec: MachineSpec) -> list[str]:
-    """Every rule the machine fails, in words with units; [] when it can take the job."""
-    return [reason for rule in _RULES for reason in rule(req, spec)]
+def incompatibility_reasons(
+    req: Requirements,
+    spec: MachineSpec,
+    *,
+    qualified_machine_ids: Collection[int] | None = None,
+) -> list[str]:
+    """Every rule the machine fails, in words with units; [] when it can take the job.
+
+    ``qualified_machine_ids`` are the machines the submitting member is trained
+    on; None leaves training unchecked (a lab manager's view, or no member yet).
+    """
+    reasons = [reason for rule in _RULES for reason in rule(req, spec)]
+    if not _trained(spec, qualified_machine_ids):
+        # After availability, before the physics: access comes first in the list.
+        reasons.insert(len(_availability(req, spec)), TRAINING_REQUIRED)
+    return reasons
 
 
-def match(req: Requirements, specs: Iterable[MachineSpec]) -> MatchResult:
+def match(
+    req: Requirements,
+    specs: Iterable[MachineSpec],
+    *,
+    qualified_machine_ids: Collection[int] | None = None,
+) -> MatchResult:
     """Split machines into compatible ones (best first) and the reasons for the rest."""
     compatible: list[MachineSpec] = []
     reasons: dict[str, tuple[str, ...]] = {}
@@ -104,7 +126,7 @@ def match(req: Requirements, specs: Iterable[MachineSpec]) -> MatchResult:
         if spec.name in seen:
             raise ValueError(f"duplicate machine name {spec.name!r}")
         seen.add(spec.name)
-        failures = incompatibility_reasons(req, spec)
+        failures = incompatibility_reasons(req, spec, qualified_machine_ids=qualified_machine_ids)
         if failures:
             reasons[spec.name] = tuple(failures)
         else:
@@ -140,6 +162,12 @@ def format_number(value: float) -> str:
     if "e" in text:
         text = f"{value:.12f}".rstrip("0").rstrip(".")
     return text
+
+
+def _trained(spec: MachineSpec, qualified_machine_ids: Collection[int] | None) -> bool:
+    if not spec.requires_training or qualified_machine_ids is None:
+        return True
+    return spec.id in qualified_machine_ids
 
 
 def _availability(req: Requirements, spec: MachineSpec) -> list[str]:

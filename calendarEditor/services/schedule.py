@@ -8,10 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, Sum
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from calendarEditor.models import EntryStatus, Machine, QueueEntry
+from calendarEditor.models import ACTIVE_STATUSES, EntryStatus, Machine, QueueEntry
+from calendarEditor.models.training import Qualification
 from calendarEditor.services import estimates, matching
 
 
@@ -63,6 +65,7 @@ def spec_for(
         capabilities=frozenset(machine.capabilities or ()),
         queue_length=queue_length,
         estimated_start=estimated_start,
+        requires_training=machine.requires_training,
     )
 
 
@@ -149,3 +152,62 @@ def place_queue(
         timing_for(machine, running), [entry.estimated_hours for entry in queued], now
     )
     return [PlacedEntry(entry, start) for entry, start in zip(queued, starts, strict=True)]
+
+
+@dataclass(frozen=True)
+class SubmitView:
+    """What a member's submit needs, read in one query (see ``submit_view``)."""
+
+    specs: list[matching.MachineSpec]
+    active_count: int  # the member's queued + running entries, on every machine
+    qualified_machine_ids: frozenset[int] | None  # None: training not checked (staff)
+
+
+def submit_view(member: AbstractBaseUser, now: datetime | None = None) -> SubmitView:
+    """Every machine's spec with its queue summed up, plus the member's own standing.
+
+    One query: the running entry's start and duration come in as subqueries,
+    the member's active entries and training as annotations, so a submit pays
+    for this once whatever the fleet or queue size.
+    """
+    now = now or timezone.now()
+    running = QueueEntry.objects.filter(machine=OuterRef("pk"), status=EntryStatus.RUNNING)
+    queued = Q(entries__status=EntryStatus.QUEUED)
+    mine = Q(entries__member_id=member.pk, entries__status__in=ACTIVE_STATUSES)
+    rows = Machine.objects.annotate(
+        queued_count=Count("entries", filter=queued),
+        queued_hours=Sum("entries__estimated_hours", filter=queued),
+        member_active=Count("entries", filter=mine),
+        running_started_at=Subquery(running.values("started_at")[:1]),
+        running_hours=Subquery(running.values("estimated_hours")[:1]),
+        member_trained=Exists(
+            Qualification.objects.filter(member_id=member.pk, machine=OuterRef("pk"))
+        ),
+    ).order_by("name")
+    specs, active, trained = [], 0, set()
+    for machine in rows:
+        timing = estimates.MachineTiming(
+            status=machine.status,
+            cooldown_hours=machine.cooldown_hours,
+            warmup_hours=machine.warmup_hours,
+            status_changed_at=machine.status_changed_at,
+            running_started_at=machine.running_started_at,
+            running_estimated_hours=machine.running_hours,
+        )
+        count, hours = machine.queued_count, machine.queued_hours or 0.0
+        start = estimates.start_after_queue(timing, count, hours, now)
+        specs.append(spec_for(machine, queue_length=count, estimated_start=start))
+        active += machine.member_active
+        if machine.member_trained:
+            trained.add(machine.pk)
+    qualified = None if member.is_staff else frozenset(trained)
+    return SubmitView(specs=specs, active_count=active, qualified_machine_ids=qualified)
+
+
+def qualified_machine_ids(member: AbstractBaseUser) -> frozenset[int] | None:
+    """The machines ``member`` is trained on (one query); None for staff, who need none."""
+    if member.is_staff:
+        return None
+    return frozenset(
+        Qualification.objects.filter(member_id=member.pk).values_list("machine_id", flat=True)
+    )

@@ -9,7 +9,7 @@ A model added to the project without a row here makes the round-trip tests
 fail with its name: add one to ``build`` so backups are proven to carry it.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -40,6 +40,7 @@ def build() -> dict[str, Any]:
     _readings(people, machines, now)
     _records(people, entries, machines, now)
     _presets(people, now)
+    _policy(people, entries, machines, now)
     LogEntry.objects.create(
         user=people["root"],
         content_type=ContentType.objects.get_for_model(m.Machine),
@@ -251,6 +252,39 @@ def _presets(people: dict, now: Any) -> None:
         preset=preset, editor=people["alice"], editor_name="alice", changes={"name": ["a", "b"]}
     )
     PresetFollow.objects.create(user=people["bob"], preset=preset)
+
+
+def _policy(people: dict, entries: dict, machines: dict, now: Any) -> None:
+    """Training, extensions, feeds, API tokens and queue schedules."""
+    m.Qualification.objects.create(
+        member=people["alice"], machine=machines["hidalgo"], trained_by=people["sam"]
+    )
+    m.TrainingRequest.objects.create(
+        member=people["bob"], machine=machines["griffin"], message="Need optics"
+    )
+    m.ExtensionRequest.objects.create(
+        entry=entries["running"], requested_by=people["alice"], hours=4, reason="Sweep slow"
+    )
+    m.CalendarFeedToken.objects.create(member=people["bob"], token_hash="d" * 64)
+    m.ApiToken.objects.create(
+        user=people["alice"],
+        name="laptop",
+        prefix="lq_abcdefg",
+        token_hash="e" * 64,
+        last_used_at=now,
+    )
+    schedule = m.QueueSchedule.objects.create(machine=machines["griffin"])
+    m.OpeningHours.objects.create(
+        schedule=schedule, weekday=0, opens_at=time(8, 0), closes_at=time(18, 0)
+    )
+    m.ClosedWindow.objects.create(
+        schedule=schedule,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=3),
+        reason="Helium refill",
+        created_by=people["sam"],
+    )
+    m.JobState.objects.create(name="daily_summary", last_started_at=now, last_ok=True)
 
 
 def rows_by_model() -> dict[str, dict[Any, dict[str, Any]]]:

@@ -367,3 +367,13 @@ def test_concurrent_replays_store_each_reading_once_and_count_the_rest(sam, make
     griffin.refresh_from_db()
     assert hidalgo.current_temperature == pytest.approx(1.98)
     assert griffin.current_temperature == pytest.approx(1.99)
+
+
+def test_a_cache_outage_never_loses_readings(api, raw_key, hidalgo, monkeypatch):
+    def redis_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("calendarEditor.views.gateway_api.cache.add", redis_down)
+    response = send(api, raw_key, [reading()])
+    assert response.status_code == 200
+    assert TemperatureReading.objects.count() == 1

@@ -1,4 +1,4 @@
-"""Two members in headless Chromium: one watches a machine's page while the other submits and cancels.
+"""Two members in headless Chromium: one watches a machine's page, the other submits and cancels.
 
 The site runs in a daphne process of its own (on a SQLite file, with the
 in-memory channel layer: one process serves both members). Skipped with a

@@ -36,8 +36,15 @@ def kiutra(make_machine: Any) -> Machine:
 
 
 @pytest.fixture
-def watch(memory_layer, alice, bob, sam, hidalgo, griffin, kiutra):
+def quick(make_machine: Any) -> Machine:
+    """No cooldown: free the moment a run completes."""
+    return make_machine("Quick", cooldown_hours=0)
+
+
+@pytest.fixture
+def watch(memory_layer, alice, bob, sam, hidalgo, griffin, kiutra, quick):
     groups = [
+        machine_group(quick.pk),
         machine_group(hidalgo.pk),
         machine_group(griffin.pk),
         machine_group(kiutra.pk),
@@ -201,19 +208,20 @@ def test_start_tells_the_runner_and_the_new_on_deck(watch, alice, bob, sam, hida
     }
 
 
-def test_complete_tells_the_runner_and_who_may_now_check_in(watch, alice, bob, sam, hidalgo):
+def test_complete_tells_the_runner_and_who_may_now_check_in(watch, alice, bob, sam, quick):
+    # No cooldown, so the machine is free at once and bob, #1, may check in.
     made = {}
 
     def setup():
-        made["alice"] = on_machine(hidalgo, alice, by=sam)
-        made["bob"] = on_machine(hidalgo, bob, by=sam)
+        made["alice"] = on_machine(quick, alice, by=sam)
+        made["bob"] = on_machine(quick, bob, by=sam)
         queue.start(made["alice"], by=alice)
 
     got = watch(setup, lambda: queue.complete(made["alice"], by=alice))
 
-    update = changed(hidalgo)
+    update = changed(quick)
     assert got == {
-        machine_group(hidalgo.pk): [update],
+        machine_group(quick.pk): [update],
         BOARD_GROUP: [update],
         user_group(alice.pk): [entries(made["alice"])],
         user_group(bob.pk): [entries(made["bob"])],
@@ -243,10 +251,14 @@ def test_opening_or_closing_a_queue_is_a_machine_hint_only(watch, sam, hidalgo, 
 
 
 def test_a_rolled_back_change_sends_nothing(watch, alice, sam, hidalgo):
-    def doomed():
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def change_then_fail():
+        with transaction.atomic():
             on_machine(hidalgo, alice, by=sam)
             raise RuntimeError("the request failed after the change")
+
+    def doomed():
+        with pytest.raises(RuntimeError):
+            change_then_fail()
 
     assert watch(doomed) == {}
 

@@ -44,7 +44,8 @@ def page_html() -> str:
         "<!doctype html><html><head><title>live</title></head><body>"
         + render_to_string("fragments/live_indicator.html")
         + "".join(parts)
-        + '<div style="height:4000px"></div><script src="/static/js/live.js"></script></body></html>'
+        + '<div style="height:4000px"></div>'
+        + '<script src="/static/js/live.js"></script></body></html>'
     )
 
 
@@ -85,8 +86,17 @@ class FakeSite:
     def text(self, name: str) -> str:
         return self.page.inner_text(f"#{name} .render")
 
-    def settle(self, ms: int = 600) -> None:
+    def settle(self, ms: int = 400) -> None:
+        """Give the page time to do what it should not (any fetch starts within 250 ms)."""
         self.page.wait_for_timeout(ms)
+
+    def rendered(self, *names: str) -> None:
+        """Wait until each named fragment shows its first re-fetched render."""
+        for name in names:
+            self.page.wait_for_function(
+                f"document.querySelector('#{name} .render').textContent === '{name} render 1'",
+                timeout=WAIT_MS,
+            )
 
     def wait_for_sockets(self, count: int, within_ms: int = WAIT_MS) -> None:
         waited = 0
@@ -129,9 +139,9 @@ def test_connects_shows_live_and_subscribes_to_the_pages_machines(site):
 
 def test_a_hint_refreshes_only_the_fragments_showing_that_machine(site):
     site.hint(type="queue.changed", machine=2, version=4)
+    site.rendered("board")
     site.settle()
     assert site.renders == {"board": 1}
-    assert site.text("board") == "board render 1"
     site.hint(type="queue.changed", machine=2, version=4)  # the same hint by another group
     site.settle()
     assert site.renders == {"board": 1}
@@ -139,12 +149,14 @@ def test_a_hint_refreshes_only_the_fragments_showing_that_machine(site):
 
 def test_a_version_gap_refreshes_every_fragment(site):
     site.hint(type="queue.changed", machine=1, version=7)  # 6 never arrived
+    site.rendered("board", "one", "mine")
     site.settle()
     assert site.renders == {"board": 1, "one": 1, "mine": 1}
 
 
 def test_the_members_own_entries_refresh_only_their_fragment(site):
     site.hint(type="entries.changed", entry=12)
+    site.rendered("mine")
     site.settle()
     assert site.renders == {"mine": 1}
 
@@ -155,9 +167,7 @@ def test_a_focused_field_holds_the_swap_until_it_loses_focus(site):
     site.settle()
     assert site.text("one") == "one render 0"
     site.page.focus("#note-board")  # focus leaves the fragment
-    site.page.wait_for_function(
-        "document.querySelector('#one .render').textContent === 'one render 1'"
-    )
+    site.rendered("one")
 
 
 def test_a_half_filled_form_is_kept_until_it_is_submitted(site):
@@ -167,29 +177,27 @@ def test_a_half_filled_form_is_kept_until_it_is_submitted(site):
     site.settle()
     assert site.page.input_value("#note-one") == "half a thought"
     site.page.press("#note-one", "Enter")
-    site.page.wait_for_function(
-        "document.querySelector('#one .render').textContent === 'one render 1'"
-    )
+    site.rendered("one")
 
 
 def test_the_scroll_position_survives_a_swap(site):
     site.page.evaluate("window.scrollTo(0, 1500)")
     site.hint(type="queue.changed", machine=1, version=6)
-    site.page.wait_for_function(
-        "document.querySelector('#one .render').textContent === 'one render 1'"
-    )
+    site.rendered("one")
     assert site.page.evaluate("window.scrollY") == 1500
 
 
 def test_a_pong_showing_a_missed_change_refreshes_everything(site):
     site.hint(type="pong", versions={"1": 5, "2": 9})
+    site.rendered("board", "one", "mine")
     site.settle()
     assert site.renders == {"board": 1, "one": 1, "mine": 1}
 
 
 def test_notifications_reach_the_bell_as_a_dom_event(site):
     site.page.evaluate(
-        "window.bells = 0; document.body.addEventListener('notifications:changed', () => window.bells++)"
+        "window.bells = 0;"
+        "document.body.addEventListener('notifications:changed', () => window.bells++)"
     )
     site.hint(type="notifications.changed")
     site.page.wait_for_function("window.bells === 1")
@@ -202,6 +210,7 @@ def test_a_dropped_socket_reconnects_and_catches_up(site):
     )
     site.wait_for_sockets(2, within_ms=1500)  # the first retry comes within a second
     site.hello()
+    site.rendered("board", "one", "mine")
     site.settle()
     assert site.page.inner_text("#live-indicator") == "Live"
     assert site.renders == {"board": 1, "one": 1, "mine": 1}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from calendarEditor.tests.test_live_support_servers import (
@@ -65,6 +66,12 @@ async def cancel(server: Daphne, person: Person, entry_id: int) -> None:
     assert response.status == 302, response.status
 
 
+async def read_until_closed(socket: ClientConnection) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            await socket.recv()
+
+
 def queue_changed(machine: int, version: int) -> dict[str, Any]:
     return {"type": "queue.changed", "machine": machine, "version": version}
 
@@ -110,10 +117,9 @@ def test_requests_succeed_without_redis_and_live_updates_resume_after(
         redis_server.stop()
         # The socket's receive loop lost Redis: it closes with "try again later".
         with pytest.raises(ConnectionClosed) as closed:
-            async with asyncio.timeout(30):
-                while True:
-                    await watcher.recv()
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4503
+            await read_until_closed(watcher)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4503
 
         for _ in range(2):
             started = time.monotonic()

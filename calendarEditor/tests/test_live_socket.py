@@ -162,7 +162,8 @@ def test_bad_messages_get_a_clear_error_and_change_nothing(memory_layer, alice, 
 
     error, garbled, still = run(scenario)
 
-    assert error["type"] == "error" and error["message"]
+    assert error["type"] == "error"
+    assert error["message"]
     assert garbled["type"] == "error"
     assert still == {"type": "subscribed", "machines": [hidalgo.pk]}
 
@@ -260,3 +261,21 @@ def test_sockets_of_one_process_share_one_layer_channel_per_group(memory_layer, 
     assert shared == 1
     assert heard == [[{"type": "notifications.changed"}]] * 3
     assert left == {}, "the last socket to leave takes the channel out of the group"
+
+
+def test_a_flood_of_messages_is_refused_without_work(memory_layer, alice, hidalgo, monkeypatch):
+    monkeypatch.setattr(consumers, "MESSAGES_PER_MINUTE", 3)
+
+    async def scenario():
+        socket = await open_socket(alice)
+        replies = []
+        for _ in range(4):
+            await socket.send_json_to({"subscribe": [hidalgo.pk]})
+            replies.append(await socket.receive_json_from())
+        await socket.disconnect()
+        return replies
+
+    replies = run(scenario)
+
+    assert [r["type"] for r in replies] == ["subscribed", "subscribed", "subscribed", "error"]
+    assert "Too many" in replies[3]["message"]

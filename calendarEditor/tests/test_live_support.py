@@ -47,7 +47,8 @@ def in_db(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
 def cookie_for(user: Any) -> bytes:
     client = Client()
     client.force_login(user)
-    return f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}".encode()
+    name = django_settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
 
 
 def communicator(user: Any = None, *, origin: str | None = ORIGIN) -> WebsocketCommunicator:

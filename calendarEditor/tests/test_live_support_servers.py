@@ -32,6 +32,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 CSRF_TOKEN = "livetestcsrftoken0123456789abcde"  # 32 characters, as Django expects
 START_TIMEOUT_SECONDS = 20.0
 HINT_TIMEOUT_SECONDS = 5.0
+ASGI_APP = "mysite.asgi:application"
 
 SEED = """
 import json
@@ -114,8 +115,10 @@ class RedisServer:
 
     def start(self) -> "RedisServer":
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -258,8 +261,7 @@ class LiveSite:
         port = free_port()
         log = self.folder / f"daphne-{port}.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            + ["mysite.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
             cwd=BASE_DIR,
             env=self.env(**env),
             stdout=log.open("wb"),

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", include("calendarEditor.urls.gateway")),
     path("", include("calendarEditor.urls.notifications")),
     path("", include("calendarEditor.urls.records")),
+    path("", include("calendarEditor.urls.ops")),
+    path("", include("calendarEditor.urls.api_tokens")),
+    path("", include("calendarEditor.urls.analytics")),
+    path("", include("calendarEditor.urls.policy")),
     path("health/", health.health, name="schedule-health"),
 ]

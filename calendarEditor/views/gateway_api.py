@@ -8,6 +8,7 @@ drops them from its buffer, rejected ones included).
 """
 
 import json
+import logging
 import math
 import time
 from typing import Any
@@ -24,6 +25,8 @@ from calendarEditor.services import gateway
 from calendarEditor.services.gateway_validation import PayloadError, TooManyReadings, setting
 
 KEY_HEADER = "X-Gateway-Key"
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt  # the gateway authenticates with its key, not a session cookie
@@ -81,6 +84,15 @@ def _parse_json(body: bytes) -> Any:
         raise PayloadError(f"The body is not valid JSON: {exc}.") from None
 
 
+def _count_request(counter: str) -> int:
+    cache.add(counter, 0, timeout=120)
+    try:
+        return cache.incr(counter)
+    except ValueError:  # the entry expired between add() and incr()
+        cache.set(counter, 1, timeout=120)
+        return 1
+
+
 def _rate_limited(key: GatewayKey) -> int | None:
     """Seconds to wait when ``key`` has used up this minute's requests, else None.
 
@@ -92,12 +104,12 @@ def _rate_limited(key: GatewayKey) -> int | None:
     now = time.time()
     window = int(now // 60)
     counter = f"gateway-rate:{key.pk}:{window}"
-    cache.add(counter, 0, timeout=120)
     try:
-        count = cache.incr(counter)
-    except ValueError:  # the entry expired between add() and incr()
-        cache.set(counter, 1, timeout=120)
-        count = 1
+        count = _count_request(counter)
+    except Exception:
+        # A cache outage (Redis down) must not lose readings: count nothing, accept.
+        logger.warning("gateway rate limit unavailable; request accepted", exc_info=True)
+        return None
     if count <= limit:
         return None
     return max(1, math.ceil((window + 1) * 60 - now))

@@ -7,6 +7,7 @@ see and act on any entry. The queue engine checks ownership again.
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,7 +38,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.POST, options=options)
     only_checking = "preview" in request.POST
     if only_checking or not form.is_valid():
-        preview = _preview_for(form, only_checking=only_checking)
+        preview = _preview_for(form, request.user, only_checking=only_checking)
         return _render_submit(request, form, preview=preview)
     # No machine is read from the form: matching chooses it on the server.
     try:
@@ -61,7 +62,10 @@ def submit_preview(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.GET, options=options)
     form.is_valid()
     errors = form.requirement_errors()
-    preview = None if errors else selectors.submit_preview(form.requirements(), summaries)
+    qualified = schedule.qualified_machine_ids(request.user)
+    preview = (
+        None if errors else selectors.submit_preview(form.requirements(), summaries, qualified)
+    )
     context = {"preview": preview, "preview_errors": _labelled(form, errors)}
     return render(request, "fragments/submit_preview.html", context)
 
@@ -203,12 +207,18 @@ def _render_submit(
     return render(request, "schedule/submit.html", context)
 
 
-def _preview_for(form: SubmitForm, *, only_checking: bool) -> selectors.SubmitPreview | None:
+def _preview_for(
+    form: SubmitForm, member: AbstractBaseUser, *, only_checking: bool
+) -> selectors.SubmitPreview | None:
     if only_checking:
         form.drop_other_errors()
     if form.requirement_errors():
         return None
-    return selectors.submit_preview(form.requirements(), schedule.summarize_machines())
+    return selectors.submit_preview(
+        form.requirements(),
+        schedule.summarize_machines(),
+        schedule.qualified_machine_ids(member),
+    )
 
 
 def _labelled(form: SubmitForm, errors: dict[str, list[str]]) -> list[tuple[str, list[str]]]:

@@ -109,6 +109,7 @@
     setTimeout(function () {
       fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
         .then(function (response) {
+          if (response.status >= 500) fetchFailed = true; // retried on the next pong or hello
           // A redirect means the session ended (login page): keep what is shown.
           return response.ok && !response.redirected ? response.text() : null;
         })

@@ -64,7 +64,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Restored the backup made {manifest.created_at}."))
         for name, count in sorted(result.counts.items()):
             if count:
-                self.stdout.write(f"  {name:<42} {count:>8,} rows (matches the backup)")
+                rows = "row " if count == 1 else "rows"
+                self.stdout.write(f"  {name:<42} {count:>8,} {rows} (matches the backup)")
         self.stdout.write(
             f"  {manifest.total_rows:,} rows in all; uploaded files: "
             f"{len(result.files_written)} written, {len(result.files_present)} already in place."

@@ -259,6 +259,44 @@ TYPES: tuple[NoticeType, ...] = (
         "A notification could not be delivered",
         "{{ channel }} to {{ member }} failed for good: {{ reason }}", _STAFF, channels=IN_APP,
         allowed=IN_APP, link=Link.STAFF_DELIVERIES, subject=Subject.NONE, staff_only=True),
+    # --- Training and extensions ([policy]) ---------------------------------------
+    NoticeType("training_requested", S, "Training request",
+        "{{ member }} asks for training on {{ machine }}",
+        "{{ member }} asks to be trained on {{ machine }}{% if note %}: {{ note }}"
+        "{% else %}.{% endif %} Record the training or decline it on the training page.",
+        _STAFF, channels=IN_APP_SLACK, subject=Subject.CONTEXT, staff_only=True),
+    NoticeType("training_recorded", A, "Training recorded",
+        "You are trained on {{ machine }}",
+        _BY_STAFF + " recorded your training on {{ machine }}: you can queue entries there "
+        "now.{% if note %} Note: {{ note }}{% endif %}", "the member",
+        channels=IN_APP_SLACK, link=Link.MACHINE, subject=Subject.MACHINE, scope="training"),
+    NoticeType("training_declined", A, "Training request declined",
+        "Training request for {{ machine }} declined",
+        _BY_STAFF + " declined your training request for {{ machine }}." + _REASON,
+        "the member", link=Link.MACHINE, subject=Subject.MACHINE, scope="training"),
+    NoticeType("extension_requested", S, "Extension to review",
+        "Extension request: {{ entry }} on {{ machine }}",
+        "{{ member }} asks to extend “{{ entry }}” on {{ machine }} by {{ hours }} h: "
+        "{{ reason }}", _STAFF, channels=IN_APP_SLACK, staff_only=True),
+    NoticeType("extension_granted", Q, "Extension granted",
+        "{{ entry }} extended by {{ hours }} h",
+        "{% if actor %}{{ actor }} granted{% else %}Granted{% endif %} the extension of "
+        "“{{ entry }}” on {{ machine }} by {{ hours }} h{% if expected_end %}; it is now "
+        "expected to end ~{{ expected_end }}{% endif %}.{% if note %} Note: {{ note }}{% endif %}",
+        _MEMBER_ENTRIES, channels=IN_APP_SLACK, scope="extension"),
+    NoticeType("extension_rejected", Q, "Extension not granted",
+        "Extension not granted for {{ entry }}",
+        _BY_STAFF + " did not grant the extension of “{{ entry }}” on {{ machine }}: "
+        "{{ reason }}.{% if expected_end %} Check out by ~{{ expected_end }}.{% endif %}",
+        _MEMBER_ENTRIES, channels=IN_APP_SLACK, scope="extension"),
+    NoticeType("estimate_changed", Q, "Estimated start moved",
+        "{% if moves|length == 1 %}{{ moves.0.entry }}: new estimated start on {{ machine }}"
+        "{% else %}Your estimated starts on {{ machine }} moved{% endif %}",
+        "The run ahead of you on {{ machine }} was extended{% if hours %} by {{ hours }} h"
+        "{% endif %}.\n{% for m in moves %}“{{ m.entry }}” (#{{ m.position }})"
+        "{% if m.start %} should now start {{ m.start }} ({{ m.wait }}){% endif %}.\n"
+        "{% endfor %}", _MEMBER_ENTRIES, subject=Subject.MACHINE, scope="position",
+        link=Link.MY_QUEUE),
 )
 # fmt: on
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from calendarEditor.models import EntryStatus, QueueEntry
 from calendarEditor.services.events import EventKind, QueueEvent, register
-from calendarEditor.services.notifications import outbox
+from calendarEditor.services.notifications import extension_notices, outbox
 from calendarEditor.services.notifications.facts import Facts, load_facts
 from calendarEditor.services.notifications.outbox import Notice
 from calendarEditor.templatetags.queue_tags import start_time, wait
@@ -118,6 +118,7 @@ def plan(
         notices.extend(_entry_notices(kind, entry, entry_events, kinds, facts, now))
         told.add((entry.member_id, entry.machine_id))
     notices.extend(_position_notices(moves, facts))
+    notices.extend(extension_notices.plan(events, facts))
     for event in events:
         if event.kind in MACHINE_KINDS:
             notices.extend(_machine_notices(event, facts, told))

@@ -12,18 +12,25 @@ from calendarEditor.services.queue._locking import (
     lock_queues,
 )
 from calendarEditor.services.queue.entries import cancel, enqueue
+from calendarEditor.services.queue.holds import hold_ends, hold_has_expired, skip_on_deck
 from calendarEditor.services.queue.ordering import move, move_down, move_up, reassign
 from calendarEditor.services.queue.result import QueueResult
-from calendarEditor.services.queue.runs import complete, start
+from calendarEditor.services.queue.runs import complete, snooze_check_out, start
 from calendarEditor.services.queue.rush import approve_rush, reject_rush, request_rush
+from calendarEditor.services.queue.switching import switch_queue
+from calendarEditor.services.queue.turnover import cooldown_ends, finish_cooldown
 
 __all__ = [
+    "MachineQueue",
     "QueueResult",
     "approve_rush",
     "cancel",
     "complete",
+    "cooldown_ends",
     "enqueue",
-    "MachineQueue",
+    "finish_cooldown",
+    "hold_ends",
+    "hold_has_expired",
     "lock_machines",
     "lock_queue",
     "lock_queues",
@@ -33,5 +40,8 @@ __all__ = [
     "reassign",
     "reject_rush",
     "request_rush",
+    "skip_on_deck",
+    "snooze_check_out",
     "start",
+    "switch_queue",
 ]

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendarEditor.models import EntryStatus, Machine, MachineStatus
-from calendarEditor.services import audit, matching, schedule
+from calendarEditor.services import audit, fair_use, matching, schedule
 from calendarEditor.services.errors import NoCompatibleMachine, QueueError
 from calendarEditor.services.events import EventKind
 from calendarEditor.services.queue import _positions as positions
@@ -30,15 +30,22 @@ def enqueue(
 
     Staff may name the machine (or submit for another member); the machine is
     still checked against the requirements. Raises NoCompatibleMachine, with
-    every machine's reasons, and saves nothing when none fits.
+    every machine's reasons, and saves nothing when none fits; a machine that
+    requires training fits only members trained on it ("training required").
+    A member's own submit is refused with FairUseLimitReached (a QueueError
+    naming their active entries) once they hold the limit; see services.fair_use.
     """
     if machine is not None or member.pk != by.pk:
         require_staff(by)
     require_approved(member)
+    limited = fair_use.applies_to(by)
     with transaction.atomic():
-        result = matching.match(
-            request.requirements, [s.spec for s in schedule.summarize_machines()]
-        )
+        if limited:
+            # Before any machine lock, so the count below sees every earlier submit.
+            fair_use.lock_member(member)
+        view = schedule.submit_view(member)
+        trained = view.qualified_machine_ids
+        result = matching.match(request.requirements, view.specs, qualified_machine_ids=trained)
         if machine is not None and machine.name in result.reasons:
             raise NoCompatibleMachine(result, only=machine.name)
         if machine is None and result.best is None:
@@ -46,10 +53,14 @@ def enqueue(
         target = lock_queue(machine.pk if machine else result.best.id)
         # The summaries were read before the lock; the queue may have closed since.
         spec = schedule.spec_for(target.machine)
-        late = matching.incompatibility_reasons(request.requirements, spec)
+        late = matching.incompatibility_reasons(
+            request.requirements, spec, qualified_machine_ids=trained
+        )
         if late:
             closed = matching.MatchResult(compatible=(), reasons={spec.name: tuple(late)})
             raise NoCompatibleMachine(closed, only=spec.name)
+        if limited:
+            fair_use.enforce(member, target.machine, view.active_count)
         return finish(_append(request, target, member=member, by=by), target)
 
 

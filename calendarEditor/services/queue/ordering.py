@@ -83,7 +83,9 @@ def reassign(
         if target.pk == source.pk:
             raise QueueError(f"{entry.title} is already on {target.name}.")
         reasons = matching.incompatibility_reasons(
-            schedule.requirements_of(entry), schedule.spec_for(target)
+            schedule.requirements_of(entry),
+            schedule.spec_for(target),
+            qualified_machine_ids=schedule.qualified_machine_ids(entry.member),
         )
         if reasons:
             refused = matching.MatchResult(compatible=(), reasons={target.name: tuple(reasons)})

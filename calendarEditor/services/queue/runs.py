@@ -1,11 +1,14 @@
-"""Runs beginning and ending: check-in (start) and check-out (complete)."""
+"""Runs beginning and ending: check-in (start), check-out (complete) and its snooze."""
+
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from calendarEditor.models import EntryStatus, MachineStatus, QueueEntry
+from calendarEditor.models import EntryStatus, Machine, MachineStatus, QueueEntry, QueueSchedule
 from calendarEditor.services import audit
+from calendarEditor.services.due import config
 from calendarEditor.services.errors import QueueError
 from calendarEditor.services.events import EventKind
 from calendarEditor.services.queue import _positions as positions
@@ -60,8 +63,11 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
         entry.save(update_fields=["status", "completed_at"])
         events = []
         if machine is not None:
-            set_machine_status(machine, MachineStatus.IDLE)
-            # The machine is free now: whoever is #1 starts their ON DECK hold.
+            if machine.status == MachineStatus.RUNNING:
+                set_machine_status(machine, _status_after_run(machine))
+            # Free at once (no cooldown): whoever is #1 starts their ON DECK hold. While
+            # the machine cools down (or is in maintenance) #1 waits; the due-work runner
+            # frees a cooled machine (queue.turnover.finish_cooldown).
             events = positions.renumber(machine, queue.queued, actor=by)
         completed = positions.event(EventKind.COMPLETED, entry, machine, by, reason=note)
         audit.record(
@@ -73,3 +79,53 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
             reason=note,
         )
         return finish(QueueResult(entry, [completed, *events]), *queues.values())
+
+
+def _status_after_run(machine: Machine) -> MachineStatus:
+    # The estimates module counts a cooling machine free at status_changed_at + cooldown_hours.
+    return MachineStatus.COOLDOWN if machine.cooldown_hours > 0 else MachineStatus.IDLE
+
+
+def snooze_limit_hours(machine_id: int | None) -> float:
+    """The longest check-out snooze on a machine: its schedule's limit, else the site's."""
+    own = (
+        QueueSchedule.objects.filter(machine_id=machine_id)
+        .values_list("check_out_snooze_max_hours", flat=True)
+        .first()
+        if machine_id is not None
+        else None
+    )
+    return config.snooze_limit_hours(own)
+
+
+def snooze_check_out(entry: QueueEntry | int, *, hours: float, by: AbstractBaseUser) -> QueueResult:
+    """Hold a running entry's check-out reminders for ``hours`` from now (within the limit).
+
+    A snooze replaces any earlier one. It changes no queue position, so it
+    needs no machine lock: one conditional UPDATE on a still-running entry.
+    """
+    pk = getattr(entry, "pk", entry)
+    with transaction.atomic():
+        entry = QueueEntry.objects.select_related("machine").filter(pk=pk).first()
+        if entry is None:
+            raise QueueError("That entry no longer exists.")
+        require_owner_or_staff(entry, by)
+        if entry.status != EntryStatus.RUNNING:
+            raise QueueError(f"{entry.title} is not running: there is no check-out to snooze.")
+        limit = snooze_limit_hours(entry.machine_id)
+        if not 0 < hours <= limit:
+            raise QueueError(f"Snooze for more than 0 and at most {limit:g} hours.")
+        until = timezone.now() + timedelta(hours=hours)
+        running = QueueEntry.objects.filter(pk=pk, status=EntryStatus.RUNNING)
+        if running.update(check_out_snoozed_until=until) != 1:
+            raise QueueError(f"{entry.title} is not running: there is no check-out to snooze.")
+        entry.check_out_snoozed_until = until
+        audit.record(
+            "entry.snoozed",
+            actor=by,
+            machine=entry.machine,
+            entry=entry,
+            summary=f"Check-out reminders for {entry.title} snoozed for {hours:g} h",
+            details={"until": until.isoformat(), "hours": hours},
+        )
+        return QueueResult(entry, [])

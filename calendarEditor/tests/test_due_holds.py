@@ -1,0 +1,200 @@
+"""Check-out, cooldown, the ON DECK hold and the skip; staff checking in and out for a member."""
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+
+from calendarEditor.models import AuditEvent, EntryStatus, Machine, MachineStatus
+from calendarEditor.services import machines, queue, schedule
+from calendarEditor.services.errors import QueueError
+from calendarEditor.services.events import EventKind
+from calendarEditor.tests.due_support import (
+    START,
+    count,
+    done,
+    fresh,
+    hours,
+    notes,
+    queued,
+    run,
+    running,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def kinds(result):
+    return [event.kind for event in result.events]
+
+
+# --- Check-out, cooldown, then free ----------------------------------------------
+
+
+def test_check_out_puts_the_machine_in_cooldown_and_the_next_waits(clock, alice, bob, sam, hidalgo):
+    entry = running(alice, hidalgo, sam)
+    waiting = queued(bob, hidalgo, sam, "Next")
+    clock.shift(hours(10))
+    result = queue.complete(entry, by=alice)
+    hidalgo.refresh_from_db()
+    assert (hidalgo.status, hidalgo.status_changed_at) == (
+        MachineStatus.COOLDOWN,
+        START + hours(10),
+    )
+    assert kinds(result) == [EventKind.COMPLETED]
+    assert fresh(waiting).on_deck_since is None
+    assert count(bob, "ready_to_check_in") == 0
+
+
+def test_cooldown_ends_when_the_estimates_say_then_the_next_is_ready(
+    clock, alice, bob, sam, hidalgo
+):
+    entry = running(alice, hidalgo, sam)
+    waiting = queued(bob, hidalgo, sam, "Next")
+    clock.shift(hours(10))
+    queue.complete(entry, by=alice)
+    [summary] = schedule.summarize_machines([hidalgo])
+    [placed] = schedule.place_queue(fresh_machine(hidalgo), [fresh(waiting)], None)
+    free_at = START + hours(10 + hidalgo.cooldown_hours)
+    assert summary.free_at == placed.estimated_start == free_at
+
+    clock.move_to(free_at - hours(0.01))
+    run()
+    assert fresh_machine(hidalgo).status == MachineStatus.COOLDOWN
+    clock.move_to(free_at)
+    assert done(run(), "cooldown_to_idle") == 1
+    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
+    assert fresh(waiting).on_deck_since == free_at
+    [ready] = notes(bob, "ready_to_check_in")
+    assert "Hidalgo is free" in ready.message
+    assert done(run(), "cooldown_to_idle") == 0
+    audit = AuditEvent.objects.filter(action="machine.status").latest("pk")
+    assert (audit.actor_name, audit.details["cause"]) == ("system", "cooldown")
+
+
+def test_a_machine_without_cooldown_is_free_at_check_out(clock, alice, bob, sam, make_machine):
+    quick = make_machine("Quick", cooldown_hours=0)
+    entry = running(alice, quick, sam)
+    waiting = queued(bob, quick, sam, "Next")
+    result = queue.complete(entry, by=alice)
+    assert fresh_machine(quick).status == MachineStatus.IDLE
+    assert kinds(result) == [EventKind.COMPLETED, EventKind.READY_TO_CHECK_IN]
+    assert fresh(waiting).on_deck_since == START
+
+
+def test_an_empty_cooling_machine_turns_idle_quietly(clock, alice, sam, hidalgo):
+    queue.complete(running(alice, hidalgo, sam), by=alice)
+    clock.shift(hours(hidalgo.cooldown_hours))
+    run()
+    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
+
+
+def test_check_out_during_maintenance_keeps_the_machine_in_maintenance(clock, alice, sam, hidalgo):
+    entry = running(alice, hidalgo, sam)
+    machines.set_status(hidalgo, "maintenance", by=sam)
+    queue.complete(entry, by=alice)
+    assert fresh_machine(hidalgo).status == MachineStatus.MAINTENANCE
+    clock.shift(hours(48))
+    run()
+    assert fresh_machine(hidalgo).status == MachineStatus.MAINTENANCE
+
+
+def test_a_cooldown_set_without_a_start_time_counts_from_the_first_run(clock, hidalgo):
+    Machine.objects.filter(pk=hidalgo.pk).update(
+        status=MachineStatus.COOLDOWN, status_changed_at=None
+    )
+    run()
+    assert fresh_machine(hidalgo).status_changed_at == START
+    clock.shift(hours(hidalgo.cooldown_hours))
+    run()
+    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
+
+
+# --- Skipping an expired hold --------------------------------------------------------
+
+
+@pytest.fixture
+def two_waiting(clock, alice, bob, sam, hidalgo):
+    hidalgo.on_deck_hold_hours = 4
+    hidalgo.save()
+    return queued(alice, hidalgo, sam, "First"), queued(bob, hidalgo, sam, "Second")
+
+
+def test_staff_skip_an_expired_hold_and_both_members_are_told(clock, sam, alice, bob, two_waiting):
+    first, second = two_waiting
+    clock.shift(hours(4))
+    result = queue.skip_on_deck(first, by=sam, reason="Not answering on Slack")
+    assert (fresh(first).position, fresh(second).position) == (2, 1)
+    assert fresh(first).on_deck_since is None
+    assert fresh(second).on_deck_since == START + hours(4)
+    assert EventKind.MOVED_BY_STAFF in kinds(result)
+    [moved] = notes(alice, "moved_by_staff")
+    assert "moved “First” from #1 to #2 on Hidalgo" in moved.message
+    assert "hold" in moved.message
+    assert "Not answering on Slack" in moved.message
+    assert notes(alice, "ready_to_check_in")[0].superseded_at is not None
+    assert count(bob, "ready_to_check_in") == 1
+    audit = AuditEvent.objects.get(action="entry.skipped")
+    assert (audit.actor, audit.reason) == (sam, "Not answering on Slack")
+
+
+def test_no_skip_before_the_hold_ends(clock, sam, two_waiting):
+    first, _second = two_waiting
+    clock.shift(hours(3.9))
+    with pytest.raises(QueueError, match="can be skipped after that"):
+        queue.skip_on_deck(first, by=sam)
+    assert fresh(first).position == 1
+
+
+def test_only_staff_skip(clock, alice, bob, two_waiting):
+    first, _second = two_waiting
+    clock.shift(hours(5))
+    for member in (alice, bob):
+        with pytest.raises(PermissionDenied):
+            queue.skip_on_deck(first, by=member)
+
+
+def test_skip_needs_someone_behind_and_a_held_machine(clock, alice, bob, sam, hidalgo, griffin):
+    alone = queued(alice, griffin, sam, "Alone")
+    clock.shift(hours(13))
+    with pytest.raises(QueueError, match="Nobody waits behind"):
+        queue.skip_on_deck(alone, by=sam)
+    running(bob, hidalgo, sam, "Busy")
+    waiting = queued(alice, hidalgo, sam, "Waiting")
+    queued(bob, hidalgo, sam, "Behind")
+    with pytest.raises(QueueError, match="not free"):
+        queue.skip_on_deck(waiting, by=sam)
+    with pytest.raises(QueueError, match="Only the ON DECK"):
+        queue.skip_on_deck(fresh(waiting).pk + 1, by=sam)
+
+
+# --- Staff checking in and out for a member ----------------------------------------
+
+
+def test_staff_check_in_and_out_tell_the_member(clock, alice, sam, hidalgo):
+    entry = queued(alice, hidalgo, sam)
+    queue.start(entry, by=sam)
+    [started] = notes(alice, "entry_started")
+    assert started.message.startswith("Sam Tester started “Run” on Hidalgo")
+    clock.shift(hours(10))
+    queue.complete(entry, by=sam, note="Sample left in the cryostat")
+    [completed] = notes(alice, "entry_completed")
+    assert completed.message.startswith("Sam Tester checked out “Run” on Hidalgo")
+    assert "Sample left in the cryostat" in completed.message
+
+
+def test_members_checking_in_and_out_themselves_get_no_notice(clock, alice, sam, hidalgo):
+    entry = queued(alice, hidalgo, sam)
+    queue.start(entry, by=alice)
+    queue.complete(entry, by=alice)
+    assert count(alice, "entry_started") == count(alice, "entry_completed") == 0
+    assert fresh(entry).status == EntryStatus.COMPLETED
+
+
+def fresh_machine(machine: Machine) -> Machine:
+    return Machine.objects.get(pk=machine.pk)
