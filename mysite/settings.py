@@ -117,7 +117,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py cuts reads off after 5 s by default, exactly as long as
+                # channels-redis waits for a message: a quiet layer would drop sockets.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 10}
+                ],
                 # Per-channel buffer; a socket that falls this far behind
                 # misses hints and re-fetches on the version gap.
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1500, minimum=10),
@@ -127,6 +131,11 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Hints leave from one background thread per process, so a slow or dead Redis
+# never holds up a request.
+LIVE_HINTS_IN_BACKGROUND = env_bool("LIVE_HINTS_IN_BACKGROUND", True)
+LIVE_HINTS_SEND_TIMEOUT = env_float("LIVE_HINTS_SEND_TIMEOUT", 2.0, minimum=0.1)
+LIVE_HINTS_QUEUE_SIZE = env_int("LIVE_HINTS_QUEUE_SIZE", 1000, minimum=1)
 
 # --- Auth -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -214,6 +223,12 @@ GATEWAY_RATE_LIMIT_PER_MINUTE = env_int("GATEWAY_RATE_LIMIT_PER_MINUTE", 120, mi
 GATEWAY_SILENT_MINUTES = env_int("GATEWAY_SILENT_MINUTES", 30, minimum=1)
 TEMPERATURE_STALE_MINUTES = env_int("TEMPERATURE_STALE_MINUTES", 15, minimum=1)
 TEMPERATURE_RETENTION_DAYS = env_int("TEMPERATURE_RETENTION_DAYS", 90, minimum=1)
+
+# --- Queue rules ----------------------------------------------------------------
+QUEUE_PRIVACY = env_str("QUEUE_PRIVACY", "open")
+QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER = env_int("QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER", 3, minimum=0)
+API_TOKENS_MAX_PER_USER = env_int("API_TOKENS_MAX_PER_USER", 10, minimum=1)
+ANALYTICS_MAX_DAYS = env_int("ANALYTICS_MAX_DAYS", 366, minimum=7)
 
 # --- Records: measurement archives and problem reports ---------------------
 ARCHIVE_MAX_FILE_BYTES = env_int("ARCHIVE_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)

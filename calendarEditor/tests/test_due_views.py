@@ -61,6 +61,9 @@ def test_staff_see_every_machine_and_its_timetable(client, sam, hidalgo, griffin
     assert edit.status_code == 200
     assert b"Save opening hours" in edit.content
     assert b"Add closed window" in edit.content
+    bare = client.get(reverse("schedule-staff-schedule", args=[griffin.pk]))  # no timetable yet
+    assert bare.status_code == 200
+    assert b"No closed window now or to come." in bare.content
 
 
 def test_timetable_pages_are_for_staff_only(client, alice, hidalgo):

@@ -19,14 +19,15 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from mysite.testing import unavailable
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 BASE_DIR = Path(settings.BASE_DIR)
 CSRF_TOKEN = "livetestcsrftoken0123456789abcde"  # 32 characters, as Django expects
@@ -37,10 +38,7 @@ ASGI_APP = "mysite.asgi:application"
 SEED = """
 import json
 from importlib import import_module
-import pytest
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from calendarEditor.models import Machine
 
@@ -303,11 +301,21 @@ def site_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return migrated_template(tmp_path_factory.mktemp("live-template"))
 
 
+def websockets_or_skip() -> Any:
+    """The websockets client package (a dev requirement), or skip/fail saying so."""
+    try:
+        import websockets.asyncio.client
+        import websockets.exceptions
+    except ImportError:
+        unavailable("needs the websockets package (pip install -r requirements-dev.txt)")
+    return websockets
+
+
 async def open_socket(
     server: Daphne, person: Person, subscribe: list[int] | None = None
-) -> ClientConnection:
+) -> "ClientConnection":
     """A member's live socket on ``server``, past its hello (and subscription)."""
-    socket = await connect(
+    socket = await websockets_or_skip().asyncio.client.connect(
         server.socket_url,
         origin=server.origin,
         additional_headers={"Cookie": person.cookie},
@@ -328,19 +336,20 @@ async def open_socket(
 
 async def reopen_socket(
     server: Daphne, person: Person, subscribe: list[int], within: float = 30.0
-) -> ClientConnection:
+) -> "ClientConnection":
     """As the page does after a drop: try again, with a pause, until the socket says hello."""
+    closed = websockets_or_skip().exceptions.ConnectionClosed
     deadline = time.monotonic() + within
     while True:
         try:
             return await open_socket(server, person, subscribe)
-        except (ConnectionClosed, OSError, AssertionError, TimeoutError):
+        except (closed, OSError, AssertionError, TimeoutError):
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.5)
 
 
-async def next_of(socket: ClientConnection, kind: str) -> dict[str, Any]:
+async def next_of(socket: "ClientConnection", kind: str) -> dict[str, Any]:
     """The next message of ``kind``, skipping others; fails after HINT_TIMEOUT_SECONDS."""
     async with asyncio.timeout(HINT_TIMEOUT_SECONDS):
         while True:

@@ -363,3 +363,19 @@ def test_approving_without_a_request_is_refused(client, sam, lineup, hidalgo):
     response = client.post(reverse("schedule-staff-rush-approve", args=[lineup[2].pk]))
     assert flashed(response) == ["Tunnelling has no rush request waiting for review."]
     assert positions_of(hidalgo) == ["Hall bar", "Noise run", "Tunnelling"]
+
+
+def test_the_live_staff_queue_fragment_is_staff_only_and_matches_the_page(
+    client, sam, alice, hidalgo
+):
+    queue.enqueue(entry_request("Hall bar"), member=alice, by=sam, machine=hidalgo)
+    url = reverse("schedule-fragment-staff-queue", args=[hidalgo.pk])
+    client.force_login(alice)
+    assert client.get(url).status_code == 403
+    client.force_login(sam)
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="staff-queue"' in html and "Hall bar" in html
+    # Actions re-rendered in the fragment still return to the staff queue page.
+    assert f'value="{reverse("schedule-staff-queue", args=[hidalgo.pk])}#entry-' in html

@@ -5,6 +5,11 @@ from calendarEditor.views import staff, staff_audit, staff_machines
 urlpatterns = [
     path("", staff.dashboard, name="schedule-staff-dashboard"),
     path("machines/<int:pk>/queue/", staff.machine_queue, name="schedule-staff-queue"),
+    path(
+        "fragments/machines/<int:pk>/queue/",
+        staff.machine_queue_fragment,
+        name="schedule-fragment-staff-queue",
+    ),
     path("entries/<int:pk>/move/", staff.move_entry, name="schedule-staff-move"),
     path("entries/<int:pk>/reassign/", staff.reassign_entry, name="schedule-staff-reassign"),
     path("entries/<int:pk>/cancel/", staff.cancel_entry, name="schedule-staff-cancel"),

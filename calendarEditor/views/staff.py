@@ -49,6 +49,13 @@ def machine_queue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/machine_queue.html", context)
 
 
+@staff_required
+@require_safe
+def machine_queue_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the staff queue, re-fetched when the queue changes."""
+    return render(request, "fragments/staff_queue.html", {"page": staff_selectors.staff_queue(pk)})
+
+
 def _back_to_queue(entry: QueueEntry) -> str:
     if entry.machine_id is None:
         return reverse("schedule-staff-dashboard")

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): see README.md. bench.settings and bench.urls serve the runs."""
