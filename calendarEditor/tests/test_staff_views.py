@@ -376,6 +376,7 @@ def test_the_live_staff_queue_fragment_is_staff_only_and_matches_the_page(
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="staff-queue"' in html and "Hall bar" in html
+    assert 'id="staff-queue"' in html
+    assert "Hall bar" in html
     # Actions re-rendered in the fragment still return to the staff queue page.
     assert f'value="{reverse("schedule-staff-queue", args=[hidalgo.pk])}#entry-' in html
