@@ -271,14 +271,12 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",
-            [model._meta.db_table],
+            [table],
         )
     return stored
 
 
 def _default(field: models.Field) -> Any:
-    if not field.has_default():
-        return None
     value = field.get_default()
     if isinstance(value, enum.Enum):
         value = value.value

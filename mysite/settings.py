@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mysite.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "calendarEditor.middleware.DueWorkMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -229,6 +230,21 @@ QUEUE_PRIVACY = env_str("QUEUE_PRIVACY", "open")
 QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER = env_int("QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER", 3, minimum=0)
 API_TOKENS_MAX_PER_USER = env_int("API_TOKENS_MAX_PER_USER", 10, minimum=1)
 ANALYTICS_MAX_DAYS = env_int("ANALYTICS_MAX_DAYS", 366, minimum=7)
+
+# --- Scheduled work (manage.py run_due_work, and the throttled middleware) ----------
+CHECK_IN_REMINDER_HOURS = env_float("CHECK_IN_REMINDER_HOURS", 12, minimum=0.25)
+# Empty: remind at the run's estimated end; a number: that many hours after it starts.
+CHECK_OUT_REMINDER_AFTER_HOURS = env_str("CHECK_OUT_REMINDER_AFTER_HOURS")
+CHECK_OUT_REMINDER_REPEAT_HOURS = env_float("CHECK_OUT_REMINDER_REPEAT_HOURS", 12, minimum=0.25)
+CHECK_OUT_SNOOZE_MAX_HOURS = env_float("CHECK_OUT_SNOOZE_MAX_HOURS", 24, minimum=0)
+STILL_IN_USE_HOURS = env_float("STILL_IN_USE_HOURS", 48, minimum=0)
+QUIET_HOURS_START = env_str("QUIET_HOURS_START")  # e.g. 00:00, lab time; empty = off
+QUIET_HOURS_END = env_str("QUIET_HOURS_END")  # e.g. 06:00
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90, minimum=1)
+DAILY_SUMMARY_TIME = env_str("DAILY_SUMMARY_TIME", "07:00")
+DAILY_SUMMARY_WAITING_DAYS = env_int("DAILY_SUMMARY_WAITING_DAYS", 7, minimum=1)
+DUE_WORK_DELIVERY_LIMIT = env_int("DUE_WORK_DELIVERY_LIMIT", 100, minimum=1)
+DUE_WORK_MIDDLEWARE_INTERVAL_SECONDS = env_int("DUE_WORK_MIDDLEWARE_INTERVAL_SECONDS", 60, minimum=0)
 
 # --- Records: measurement archives and problem reports ---------------------
 ARCHIVE_MAX_FILE_BYTES = env_int("ARCHIVE_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)

@@ -21,3 +21,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 NOTIFICATIONS_DELIVER_IN_BACKGROUND = False
 # Fair-use limits have their own tests; elsewhere members may queue freely.
 QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER = 0
+# Due work runs only where a test calls it, never behind a test request.
+DUE_WORK_MIDDLEWARE_INTERVAL_SECONDS = 0

@@ -5,6 +5,7 @@ revealed) and staff may read and act on any entry. Every change goes through
 the queue engine, which checks ownership again under its lock.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -105,6 +106,7 @@ def cancel(
     request: HttpRequest, entry_id: int = EntryId, payload: schemas.CancelIn | None = None
 ) -> dict[str, Any]:
     """Withdraw a queued or running entry; the entries behind it move up."""
+    _refuse_a_body_that_is_not_an_object(request)
     reason = payload.reason.strip() if payload else ""
     return _act(request, entry_id, lambda by: queue.cancel(entry_id, by=by, reason=reason))
 
@@ -175,6 +177,23 @@ def _form_data(payload: schemas.SubmitIn) -> dict[str, Any]:
     data["estimated_duration"] = data.pop("estimated_hours")
     data["duration_unit"] = "hours"
     return data
+
+
+def _refuse_a_body_that_is_not_an_object(request: HttpRequest) -> None:
+    """An optional body must be a JSON object or nothing.
+
+    ninja drops a body of another type (a number, a list) when the parameter
+    is optional, which would cancel an entry on a malformed request.
+    """
+    if not request.body.strip():
+        return
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        data = request.body
+    if data is not None and not isinstance(data, dict):
+        loc = ["body", "payload"]
+        raise ValidationError([{"loc": loc, "msg": "Expected a JSON object.", "type": "type"}])
 
 
 def form_errors(form: forms.Form) -> list[dict[str, Any]]:

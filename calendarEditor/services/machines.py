@@ -153,6 +153,7 @@ def set_queue_open(
             machine=locked,
             summary=f"{locked.name}'s queue {verb}",
             reason=reason,
+            details={"cause": "staff" if by is not None else "system"},
         )
         kind = EventKind.QUEUE_OPENED if is_open else EventKind.QUEUE_CLOSED
         publish([_machine_event(kind, locked, by, reason)], preloaded_from([queue]))

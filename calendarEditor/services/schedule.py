@@ -40,8 +40,23 @@ def timing_for(machine: Machine, running: QueueEntry | None) -> estimates.Machin
         warmup_hours=machine.warmup_hours,
         status_changed_at=machine.status_changed_at,
         running_started_at=running.started_at if running else None,
-        running_estimated_hours=running.estimated_hours if running else None,
+        running_estimated_hours=(
+            expected_run_hours(
+                running.started_at, running.estimated_hours, running.check_out_snoozed_until
+            )
+            if running
+            else None
+        ),
     )
+
+
+def expected_run_hours(
+    started_at: datetime | None, estimated_hours: float | None, snoozed_until: datetime | None
+) -> float | None:
+    """How long a run is now expected to take: its estimate, stretched by a check-out snooze."""
+    if started_at is None or estimated_hours is None or snoozed_until is None:
+        return estimated_hours
+    return max(estimated_hours, (snoozed_until - started_at).total_seconds() / 3600)
 
 
 def spec_for(
@@ -180,6 +195,7 @@ def submit_view(member: AbstractBaseUser, now: datetime | None = None) -> Submit
         member_active=Count("entries", filter=mine),
         running_started_at=Subquery(running.values("started_at")[:1]),
         running_hours=Subquery(running.values("estimated_hours")[:1]),
+        running_snoozed_until=Subquery(running.values("check_out_snoozed_until")[:1]),
         member_trained=Exists(
             Qualification.objects.filter(member_id=member.pk, machine=OuterRef("pk"))
         ),
@@ -192,7 +208,9 @@ def submit_view(member: AbstractBaseUser, now: datetime | None = None) -> Submit
             warmup_hours=machine.warmup_hours,
             status_changed_at=machine.status_changed_at,
             running_started_at=machine.running_started_at,
-            running_estimated_hours=machine.running_hours,
+            running_estimated_hours=expected_run_hours(
+                machine.running_started_at, machine.running_hours, machine.running_snoozed_until
+            ),
         )
         count, hours = machine.queued_count, machine.queued_hours or 0.0
         start = estimates.start_after_queue(timing, count, hours, now)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from calendarEditor.models import EntryStatus, MachineStatus, QueueEntry, RushStatus
 from calendarEditor.services import machines, queue
-from calendarEditor.tests.api_support import URLCONF, get, post, token_for
+from calendarEditor.tests.api_support import URLCONF, bearer, get, post, token_for
 from conftest import entry_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLCONF)]
@@ -304,3 +304,20 @@ def test_my_entries_costs_the_same_whatever_the_history(
         body = get(client, "/api/entries", token, state="all").json()
     assert body["count"] == count + 1
     assert len(body["items"]) == min(count + 1, 50)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [("-8", 422), ('"why"', 422), ("[]", 422), ("not json", 400)]
+)
+def test_cancel_refuses_a_body_that_is_not_an_object_and_changes_nothing(
+    client, token, alice, hidalgo, body, status
+):
+    entry = queue.enqueue(entry_request(), member=alice, by=alice).entry
+    response = client.post(
+        f"/api/entries/{entry.pk}/cancel",
+        body,
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert response.status_code == status
+    assert QueueEntry.objects.get(pk=entry.pk).status == EntryStatus.QUEUED

@@ -18,11 +18,21 @@ from calendarEditor.models import (
     Machine,
     MachineStatus,
     Notification,
+    NotificationPreference,
     QueueSchedule,
 )
 from calendarEditor.services import due_work, queue
 from calendarEditor.tests.due_support import START, hours, queued, running
 from mysite.testing import require_postgres
+
+
+@pytest.fixture(autouse=True)
+def _sam_reads_the_daily_summary(sam):
+    """The daily summary is opt-in: sam has switched it on, in the app and by email."""
+    NotificationPreference.objects.create(
+        user=sam, kind="staff_daily_summary", in_app=True, email=True
+    )
+
 
 RUNNERS = 6
 

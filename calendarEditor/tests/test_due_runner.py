@@ -44,6 +44,14 @@ from calendarEditor.tests.due_support import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _sam_reads_the_daily_summary(sam):
+    """The daily summary is opt-in: sam has switched it on, in the app and by email."""
+    NotificationPreference.objects.create(
+        user=sam, kind="staff_daily_summary", in_app=True, email=True
+    )
+
+
 @pytest.fixture
 def clock():
     with time_machine.travel(START, tick=False) as traveller:

@@ -1,5 +1,7 @@
 """The queue engine's operations, one behaviour per test (SQLite and PostgreSQL)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -169,8 +171,11 @@ def test_start_and_complete(alice, sam, hidalgo):
         queue.start(b, by=sam)
     finished = queue.complete(a, by=alice)
     hidalgo.refresh_from_db()
-    assert hidalgo.status == MachineStatus.IDLE
-    assert kinds(finished) == [EventKind.COMPLETED, EventKind.READY_TO_CHECK_IN]
+    assert hidalgo.status == MachineStatus.COOLDOWN
+    assert kinds(finished) == [EventKind.COMPLETED]
+    assert QueueEntry.objects.get(pk=b.pk).on_deck_since is None
+    cooled = queue.finish_cooldown(hidalgo.pk, now=queue.cooldown_ends(hidalgo))
+    assert [e.kind for e in cooled] == [EventKind.READY_TO_CHECK_IN]
     assert QueueEntry.objects.get(pk=b.pk).on_deck_since is not None
 
 
@@ -204,3 +209,19 @@ def test_unapproved_members_cannot_join_a_queue(charlie, suspended_sue, sam, hid
         with pytest.raises(PermissionDenied):
             queue.enqueue(entry_request(), member=outsider, by=sam, machine=hidalgo)
     assert QueueEntry.objects.count() == 0
+
+
+def test_a_check_out_snooze_moves_the_estimates_behind_the_run(alice, bob, sam, hidalgo):
+    from calendarEditor import selectors
+
+    a, _b = fill(hidalgo, alice, ["a", "b"], by=sam)
+    queue.start(a, by=alice)
+    before = selectors.machine_queue_view(hidalgo).placed[0].estimated_start
+    running = QueueEntry.objects.get(pk=a.pk)
+    running.check_out_snoozed_until = running.started_at + timedelta(
+        hours=running.estimated_hours + 5
+    )
+    running.save(update_fields=["check_out_snoozed_until"])
+    hidalgo.refresh_from_db()
+    after = selectors.machine_queue_view(hidalgo).placed[0].estimated_start
+    assert after - before == timedelta(hours=5)

@@ -14,7 +14,12 @@ from calendarEditor.services.matching import (
     incompatibility_reasons,
     match,
 )
-from calendarEditor.tests.test_matching import failed_rules, machine, machine_lists, requirements
+from calendarEditor.tests.matching_support import (
+    failed_rules,
+    machine,
+    machine_lists,
+    requirements,
+)
 
 training_lists = machine_lists.flatmap(
     lambda specs: st.tuples(*[st.booleans() for _ in specs]).map(

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("calendarEditor.urls.api_tokens")),
     path("", include("calendarEditor.urls.analytics")),
     path("", include("calendarEditor.urls.policy")),
+    path("", include("calendarEditor.urls.due")),
     path("health/", health.health, name="schedule-health"),
 ]

@@ -250,7 +250,13 @@ def test_render_blueprint_runs_commands_that_exist() -> None:
     blueprint = (django_settings.BASE_DIR / "render.yaml").read_text()
     used = set(re.findall(r"python manage\.py (\w+)", blueprint))
 
-    assert used == {"collectstatic", "migrate", "load_initial_data", "ensure_superuser"}
+    assert used == {
+        "collectstatic",
+        "migrate",
+        "load_initial_data",
+        "ensure_superuser",
+        "run_due_work",
+    }
     assert used <= set(get_commands())
     assert f"healthCheckPath: {reverse('schedule-health')}\n" in blueprint
     assert "startCommand: daphne -b 0.0.0.0 -p $PORT mysite.asgi:application" in blueprint
