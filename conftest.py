@@ -13,6 +13,8 @@ from calendarEditor.models import Machine
 from calendarEditor.services import matching
 from calendarEditor.services.submission import EntryRequest
 
+pytest_plugins = ["calendarEditor.tests.archive_support"]
+
 
 def make_user(
     django_user_model: Any, username: str, *, status: str = "approved", staff: bool = False
