@@ -23,6 +23,8 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -98,7 +100,19 @@ def test_the_docs_page_loads_only_local_assets(client):
 
 
 @pytest.fixture
-def api_schema(settings):
+def keep_the_test_connection():
+    """Calls through a real WSGI handler end with request_finished, which closes the
+    database connection; inside the test's transaction that loses it (on PostgreSQL).
+    Django's test client unhooks the same receivers for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(settings, keep_the_test_connection):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     # Fair use is not under test here; the run submits many jobs as one member.
     settings.QUEUE_MAX_ACTIVE_ENTRIES_PER_MEMBER = 0
