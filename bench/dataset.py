@@ -19,6 +19,7 @@ import json
 import os
 import random
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -35,7 +36,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import OperationalError, connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
@@ -229,6 +230,20 @@ def changes() -> dict[str, int]:
 
 def reset() -> None:
     """Delete what the timed requests added and put every generated entry back in its place."""
+    for attempt in range(5):
+        try:
+            _reset()
+            break
+        except OperationalError:
+            # A background delivery still finishing may deadlock with the big UPDATE.
+            if attempt == 4:
+                raise
+            time.sleep(1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(QueueEntry._meta.db_table)}")
+
+
+def _reset() -> None:
     entry = connection.ops.quote_name(QueueEntry._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT name, last_id FROM bench_marks")
@@ -237,9 +252,7 @@ def reset() -> None:
             table = connection.ops.quote_name(MARKED[name]._meta.db_table)
             cursor.execute(f"DELETE FROM {table} WHERE id > %s", [marks[name]])
         notices = connection.ops.quote_name(Notification._meta.db_table)
-        cursor.execute(
-            f"UPDATE {notices} SET superseded_at = NULL WHERE superseded_at IS NOT NULL"
-        )
+        cursor.execute(f"UPDATE {notices} SET superseded_at = NULL WHERE superseded_at IS NOT NULL")
         cursor.execute(
             f"UPDATE {entry} e SET status = 'queued', position = q.position, "
             "on_deck_since = q.on_deck_since, cancelled_at = NULL, cancel_reason = '' "
@@ -247,8 +260,6 @@ def reset() -> None:
             "(e.status <> 'queued' OR e.position IS DISTINCT FROM q.position "
             "OR e.on_deck_since IS DISTINCT FROM q.on_deck_since)"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {entry}")
 
 
 def _vacuum() -> None:
@@ -274,7 +285,9 @@ def _plan(
     cancels, moves = [], []
     for machine_id in sorted(by_machine):
         queue = sorted(by_machine[machine_id])
-        cancels.extend((position, machine_id, pk, sessions[member]) for position, pk, member in queue)
+        cancels.extend(
+            (position, machine_id, pk, sessions[member]) for position, pk, member in queue
+        )
         window = queue[:MOVE_WINDOW]
         for position, pk, _member in window[1:]:
             moves.append((pk, rng.choice([p for p, _, _ in window if p != position])))

@@ -262,9 +262,10 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> int:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     stored = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} ({columns}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([row.get(f.attname, defaults[f.attname]) for f in fields])
             stored += 1

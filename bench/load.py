@@ -47,6 +47,7 @@ class Scenario:
     once: bool = False  # each request works once (cancels); stop when all are sent
     gateway: dict[str, Any] | None = None
     writes: bool = False
+    think_ms: int | None = None  # mean pause of a connection before each request
 
     @property
     def is_page(self) -> bool:
@@ -77,9 +78,11 @@ def scenarios(plan: dict[str, Any]) -> list[Scenario]:
             "machine",
             "machine page",
             200,
-            [_get(f"/schedule/machines/{m}/", members[i % len(members)]) for i, m in
-             enumerate(machines)],
-        ),  # fmt: skip
+            [
+                _get(f"/schedule/machines/{m}/", members[i % len(members)])
+                for i, m in enumerate(machines)
+            ],
+        ),
         Scenario("my_queue", "my queue", 200, [_get("/schedule/my/", s) for s in members]),
         Scenario(
             "staff_queue",
@@ -91,10 +94,12 @@ def scenarios(plan: dict[str, Any]) -> list[Scenario]:
             "submit",
             "submit",
             302,
-            [_post("/schedule/submit/", s, {**SUBMIT_FORM, "title": f"Bench run {i}"})
-             for i, s in enumerate(members)],
+            [
+                _post("/schedule/submit/", s, {**SUBMIT_FORM, "title": f"Bench run {i}"})
+                for i, s in enumerate(members)
+            ],
             writes=True,
-        ),  # fmt: skip
+        ),
         Scenario(
             "cancel",
             "cancel of #1",
@@ -107,23 +112,30 @@ def scenarios(plan: dict[str, Any]) -> list[Scenario]:
             "move",
             "move (staff)",
             302,
-            [_post(f"/schedule/staff/entries/{pk}/move/", staff,
-                   {"direction": "to", "position": to, "reason": "Bench"})
-             for pk, to in plan["moves"]],
+            [
+                _post(
+                    f"/schedule/staff/entries/{pk}/move/",
+                    staff,
+                    {"direction": "to", "position": to, "reason": "Bench"},
+                )
+                for pk, to in plan["moves"]
+            ],
             writes=True,
-        ),  # fmt: skip
+        ),
         Scenario(
             "gateway",
             "gateway POST",
             200,
             gateway={
                 "path": "/schedule/api/gateway/readings/",
-                "headers": {"X-Gateway-Key": plan["gateway_key"],
-                            "Content-Type": "application/json"},
+                "headers": {
+                    "X-Gateway-Key": plan["gateway_key"],
+                    "Content-Type": "application/json",
+                },
                 "machines": [m["name"] for m in plan["machines"]],
             },
             writes=True,
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -143,8 +155,11 @@ def count_queries(port: int, scenario: Scenario) -> tuple[int, int]:
     """(status, queries) of the scenario's first request, sent once with X-Bench-Queries."""
     if scenario.gateway:
         gw = scenario.gateway
-        method, path, headers, body = "POST", gw["path"], dict(gw["headers"]), gateway_body(
-            gw["machines"]
+        method, path, headers, body = (
+            "POST",
+            gw["path"],
+            dict(gw["headers"]),
+            gateway_body(gw["machines"]),
         )
     else:
         method, path, headers, body = scenario.requests[0]
@@ -176,7 +191,7 @@ def _lua(value: Any) -> str:
 
 
 def write_plan(scenario: Scenario, folder: Path) -> Path:
-    table: dict[str, Any] = {"once": scenario.once}
+    table: dict[str, Any] = {"once": scenario.once, "think_ms": scenario.think_ms}
     if scenario.gateway:
         table["gateway"] = {**scenario.gateway, "prefix": secrets.token_hex(8)}
     else:

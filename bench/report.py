@@ -47,7 +47,9 @@ def machine_facts(postgres: str, redis: str) -> dict[str, Any]:
         "postgres": postgres,
         "redis": redis,
         "wrk": wrk.split()[1] if wrk else "?",
-        "uptime_at_start": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
+        "uptime_at_start": subprocess.run(
+            ["uptime"], capture_output=True, text=True
+        ).stdout.strip(),
     }
 
 
@@ -73,13 +75,13 @@ def _endpoint_table(points: dict[str, list[dict[str, Any]]], queries: dict) -> l
     head += [f"daphne CPU ms/req (c={clients[-1]})", "load avg"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, series in points.items():
-        row = [LABELS[name], str(queries.get(name, ["", "–"])[1]) if queries else "–"]
+        row = [LABELS[name], str(queries.get(name, ["", "-"])[1]) if queries else "-"]
         for point in series:
             flag = " ⚠" if point["unexpected"] else ""
             stop = " ⏹" if point["exhausted"] else ""
             row += [_ms(point["p50_ms"]), _ms(point["p95_ms"]), f"{point['rps']:,.1f}{flag}{stop}"]
         row += [f"{series[-1]['cpu_ms_per_request']:.1f}"]
-        row += [f"{min(p['load'] for p in series):.1f}–{max(p['load'] for p in series):.1f}"]
+        row += [f"{min(p['load'] for p in series):.1f}-{max(p['load'] for p in series):.1f}"]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -128,14 +130,14 @@ def _growth_lines(results: dict[str, Any]) -> tuple[list[str], list[tuple[str, b
     for name in [*PAGES, "submit", "cancel", "move", "gateway"]:
         p50 = [_by_clients(results["sizes"][s]["one"][name]).get(1) for s in sizes]
         queries = [results["sizes"][s]["queries"][name][1] for s in sizes]
-        row = [LABELS[name]] + [_ms(p["p50_ms"]) if p else "–" for p in p50]
+        row = [LABELS[name]] + [_ms(p["p50_ms"]) if p else "-" for p in p50]
         row += [str(q) for q in queries]
         if len(sizes) > 1 and p50[0] and p50[-1]:
             growth = p50[-1]["p50_ms"] / p50[0]["p50_ms"]
-            row.append(f"{growth:.2f}×")
+            row.append(f"{growth:.2f}x")
             if name in PAGES:
-                verdicts.append((f"growth of {LABELS[name]} ≤ 1.5×", growth <= GROWTH,
-                                 f"{growth:.2f}×"))  # fmt: skip
+                verdicts.append((f"growth of {LABELS[name]} ≤ 1.5x", growth <= GROWTH,
+                                 f"{growth:.2f}x"))  # fmt: skip
         budget = PAGE_BUDGET if name in PAGES else ACTION_BUDGET
         if name in (*PAGES, "submit", "cancel"):
             same = len(set(queries)) == 1
@@ -153,6 +155,17 @@ def _submit_verdicts(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
     if not mid:
         return []
     verdicts = []
+    paced = mid.get("paced", {}).get("submit")
+    if paced:
+        point = paced[0]
+        verdicts.append(
+            (
+                "(for comparison) submit p95, 10 clients pausing 0-2 s between submits, Q=5,000",
+                point["p95_ms"] <= SUBMIT_P95_MS,
+                f"{point['p95_ms']:.1f} ms (p50 {point['p50_ms']:.1f} ms, "
+                f"{point['rps']:.1f} req/s)",
+            )
+        )
     for topology, label in (("one", "1 daphne"), ("two", "2 daphne")):
         points = mid.get(topology)
         if isinstance(points, dict) and 10 in _by_clients(points["submit"]):
@@ -179,7 +192,7 @@ def _ws_lines(ws: Any) -> list[str]:
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [
-        f"Run {results['started']} – {results['finished']} on {m['cores']} cores "
+        f"Run {results['started']} - {results['finished']} on {m['cores']} cores "
         f"({m['cpu']}), {m['memory_gb']} GB, Linux {m['kernel']}, Python {m['python']}, "
         f"PostgreSQL {m['postgres']}, Redis {m['redis']}, wrk {m['wrk']}; "
         f"{results['settings']['seconds']} s per point. At the start: `{m['uptime_at_start']}`.",
@@ -196,6 +209,15 @@ def render(results: dict[str, Any]) -> str:
             *_endpoint_table(outcome["one"], outcome["queries"]),
             "",
         ]
+        paced = outcome.get("paced", {}).get("submit")
+        if paced:
+            p = paced[0]
+            out += [
+                f"Submit with {p['clients']} clients that pause 0-2 s (1 s on average) before "
+                f"each submit: p50 {_ms(p['p50_ms'])} ms, p95 {_ms(p['p95_ms'])} ms, "
+                f"{p['rps']:.1f} req/s, daphne CPU {p['cpu_ms_per_request']:.1f} ms/req.",
+                "",
+            ]
         two = outcome.get("two")
         if isinstance(two, dict):
             out += ["Two daphne processes behind nginx:", "", *_endpoint_table(two, {}), ""]
@@ -207,7 +229,9 @@ def render(results: dict[str, Any]) -> str:
     out += ["#### Board against the floor", "", *floor, "", "#### Cost growth", "", *growth, ""]
     out += ["#### Targets (automatic verdicts of this run)", "", "| target | this run | |",
             "|---|---|---|"]  # fmt: skip
-    out += [f"| {name} | {value} | {'met' if ok else '**missed**'} |" for name, ok, value in verdicts]
+    out += [
+        f"| {name} | {value} | {'met' if ok else '**missed**'} |" for name, ok, value in verdicts
+    ]
     out += ["", *_ws_lines(results["ws"]), ""]
     return "\n".join(out)
 

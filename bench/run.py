@@ -15,8 +15,10 @@ databases), redis-server and wrk on PATH, nginx for the two-process part.
 """
 
 import argparse
+import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,12 +28,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, report, servers  # noqa: E402
+from bench import load, report, servers
 
 ROOT = servers.ROOT
 PYTHON = servers.PYTHON
 # name: (queued Q, completed H)
 SIZES = {"small": (500, 5_000), "mid": (5_000, 50_000), "large": (20_000, 200_000)}
+PACED_CLIENTS, PACED_THINK_MS = 10, 1000
 
 
 def site_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -78,9 +81,24 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def drain(pids: list[int], quiet_share: float = 0.05, step: float = 0.25) -> None:
+    """Wait until the daphne processes have finished what wrk left in flight.
+
+    wrk stops reading when its time is up, but daphne still runs every
+    request it accepted (each in its own thread): at 50 connections seconds
+    of work that would otherwise land on the next point. Quiet means using
+    under 5 % of a core for two samples in a row.
+    """
+    quiet, deadline = 0, time.monotonic() + 600
+    while quiet < 2 and time.monotonic() < deadline:
+        before = cpu_seconds(pids)
+        time.sleep(step)
+        quiet = quiet + 1 if cpu_seconds(pids) - before < quiet_share * step * len(pids) else 0
+
+
 def measure(
     port: int,
-    pids: list[int],
+    daphnes: list[servers.Daphne],
     scenarios: list[load.Scenario],
     clients: list[int],
     args: argparse.Namespace,
@@ -88,17 +106,19 @@ def measure(
     folder: Path,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every scenario at every client count; writes are undone after each point."""
+    pids = [server.process.pid for server in daphnes]
     results: dict[str, list[dict[str, Any]]] = {}
     for scenario in scenarios:
         for count in clients:
             before, load_before = cpu_seconds(pids), load_average()
             point = load.run_wrk(port, scenario, count, args.seconds, folder)
+            drain(pids)
             point["cpu_ms_per_request"] = (
-                (cpu_seconds(pids) - before) * 1000 / max(1, point["answered"])
+                # Sent, not answered: what was in flight at the end was served too.
+                (cpu_seconds(pids) - before) * 1000 / max(1, point["sent"])
             )
             point["load"] = max(load_before, load_average())
             if scenario.writes:
-                time.sleep(0.5)  # let after-commit work (deliveries) finish first
                 point["server_side"] = json.loads(manage(env, "bench/dataset.py", "reset"))
             results.setdefault(scenario.name, []).append(point)
             print(f"  {scenario.name:12} c={count:<3} {report.point_line(point)}", flush=True)
@@ -134,8 +154,12 @@ def run_size(
     try:
         outcome["queries"] = {s.name: load.count_queries(first.port, s) for s in scenarios}
         manage(env, "bench/dataset.py", "reset")
-        pids = [first.process.pid]
-        outcome["one"] = measure(first.port, pids, scenarios, args.clients, args, env, tmp)
+        outcome["one"] = measure(first.port, [first], scenarios, args.clients, args, env, tmp)
+        # Members who pause between submits, as people do, rather than a closed loop.
+        submit = next(s for s in scenarios if s.name == "submit")
+        paced = dataclasses.replace(submit, think_ms=PACED_THINK_MS)
+        print(f"  -- submit, {PACED_CLIENTS} clients pausing {PACED_THINK_MS} ms on average")
+        outcome["paced"] = measure(first.port, [first], [paced], [PACED_CLIENTS], args, env, tmp)
         if name in args.two_process_sizes:
             outcome["two"] = two_processes(first, scenarios, args, env, tmp, name)
     finally:
@@ -160,9 +184,8 @@ def two_processes(
     try:
         balancer.start()
         print("  -- two daphne processes behind nginx", flush=True)
-        pids = [first.process.pid, second.process.pid]
         clients = [c for c in args.clients if c > 1]
-        return measure(balancer.port, pids, scenarios, clients, args, env, tmp)
+        return measure(balancer.port, [first, second], scenarios, clients, args, env, tmp)
     finally:
         balancer.stop()
         second.stop()
@@ -221,7 +244,12 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")  # so the servers and databases are cleaned up
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     args = parse_args()
     if not load.wrk_available():
         raise SystemExit("wrk is not on PATH: apt-get install wrk (or `make bench-deps`).")

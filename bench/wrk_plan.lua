@@ -5,6 +5,7 @@
 -- The plan (a Lua file returning a table) holds either a list of ready requests, cycled
 -- (or sent once each when plan.once is set: cancels cannot be repeated), or a gateway
 -- key and machine names, from which every request gets a fresh batch of readings.
+-- plan.think_ms, when set, is the mean pause before each request of a connection.
 -- done() prints one line "BENCH {json}" with the counts, statuses and latencies.
 
 local ffi = require("ffi")
@@ -34,6 +35,12 @@ function init(args)
   next_index, sent, answered, exhausted, readings = 0, 0, 0, 0, 0
   statuses = {}
   first_sent, last_answer = 0, 0
+  if plan.think_ms then
+    -- Each connection pauses before its next request, like a person would: a random pause
+    -- (0 to twice think_ms), so the connections do not all fire at the same moment.
+    math.randomseed(os.time())
+    delay = function() return math.random(0, 2 * plan.think_ms) end
+  end
 end
 
 local function gateway_request()
@@ -74,11 +81,12 @@ end
 
 function done(summary, latency, requests)
   local counts, spans, exhausted_any = {}, {}, 0
-  local answered_all = 0
+  local answered_all, sent_all = 0, 0
   for _, thread in ipairs(threads) do
     local seen = thread:get("statuses")
     for status, n in pairs(seen) do counts[status] = (counts[status] or 0) + n end
     answered_all = answered_all + thread:get("answered")
+    sent_all = sent_all + thread:get("sent")
     table.insert(spans, thread:get("last_answer") - thread:get("first_sent"))
     if thread:get("exhausted") == 1 then exhausted_any = 1 end
   end
@@ -88,10 +96,10 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    'BENCH {"requests":%d,"answered":%d,"duration_s":%.4f,"busy_s":%.4f,"exhausted":%d,'
+    'BENCH {"requests":%d,"answered":%d,"sent":%d,"duration_s":%.4f,"busy_s":%.4f,"exhausted":%d,'
       .. '"p50_ms":%.3f,"p95_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"mean_ms":%.3f,'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},"statuses":{%s}}\n',
-    summary.requests, answered_all, summary.duration / 1e6, math.max(unpack(spans)), exhausted_any,
+    summary.requests, answered_all, sent_all, summary.duration / 1e6, math.max(unpack(spans)), exhausted_any,
     latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
     latency.max / 1e3, latency.mean / 1e3,
     e.connect, e.read, e.write, e.timeout, table.concat(status_parts, ",")))

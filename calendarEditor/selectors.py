@@ -5,13 +5,12 @@ entry, so the board, a machine's page and a member's queue cost the same number
 of queries with 10 entries as with 500.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -119,9 +118,9 @@ class MemberQueue:
 def entries_for_member(user: AbstractBaseUser, now: datetime | None = None) -> MemberQueue:
     """A member's active entries with estimated starts, and their latest finished ones.
 
-    Four queries whatever the queue lengths: the member's active entries, every
-    queued entry of the machines involved, those machines' running entries, and
-    the finished entries.
+    Four queries whatever the queue lengths: the member's active entries, the
+    hours queued ahead of each waiting one, those machines' running entries,
+    and the finished entries.
     """
     now = now or timezone.now()
     active = list(
@@ -177,7 +176,10 @@ def entry_view(entry: QueueEntry, now: datetime | None = None) -> EntryView:
     """``entry`` (loaded with its machine) plus its estimated start, in one aggregate query."""
     if entry.machine is None or not entry.is_active:
         return EntryView(entry, None, machine_busy=False)
-    ahead = QueueEntry.objects.filter(machine_id=entry.machine_id).aggregate(
+    # Active entries only: the machine's finished history has no say in the estimate.
+    ahead = QueueEntry.objects.filter(
+        machine_id=entry.machine_id, status__in=ACTIVE_STATUSES
+    ).aggregate(
         count=Count("pk", filter=_ahead_of(entry)),
         hours=Sum("estimated_hours", filter=_ahead_of(entry)),
         running=Count("pk", filter=Q(status=EntryStatus.RUNNING)),
@@ -265,23 +267,38 @@ def _can_check_in(entry: QueueEntry, machine_busy: bool) -> bool:
 def _queued_starts(
     active: Sequence[QueueEntry], now: datetime
 ) -> tuple[dict[int, datetime], set[int]]:
-    """Estimated starts of the queued ones among ``active``, and the busy machines' ids."""
-    machines = {e.machine_id: e.machine for e in active if e.status == EntryStatus.QUEUED}
-    machines.pop(None, None)
-    if not machines:
+    """Estimated starts of the queued ones among ``active``, and the busy machines' ids.
+
+    Two queries however long the queues: each waiting entry's hours ahead of it
+    summed in the database (positions are exactly 1..n, so n - 1 entries are
+    ahead of #n), and the machines' running entries. The other members' entries
+    are never loaded.
+    """
+    waiting = [e for e in active if e.status == EntryStatus.QUEUED and e.machine_id is not None]
+    if not waiting:
         return {}, set()
-    by_machine: dict[int, list[QueueEntry]] = defaultdict(list)
-    queued = QueueEntry.objects.filter(machine_id__in=machines, status=EntryStatus.QUEUED)
-    # Only what estimates need: other members' titles and details stay in the database.
-    for entry in queued.only("pk", "machine", "estimated_hours", *_QUEUE_ORDER).order_by(
-        "machine_id", *_QUEUE_ORDER
-    ):
-        by_machine[entry.machine_id].append(entry)
+    machines = {e.machine_id: e.machine for e in waiting}
+    ahead = (
+        QueueEntry.objects.filter(
+            machine=OuterRef("machine"),
+            status=EntryStatus.QUEUED,
+            position__lt=OuterRef("position"),
+        )
+        .order_by()
+        .values("machine")
+        .annotate(hours=Sum("estimated_hours"))
+        .values("hours")
+    )
+    rows = (
+        QueueEntry.objects.filter(pk__in=[e.pk for e in waiting], status=EntryStatus.QUEUED)
+        .annotate(hours_ahead=Subquery(ahead))
+        .values_list("pk", "machine_id", "position", "hours_ahead")
+    )
     running = schedule.running_entries_by_machine(sorted(machines))
     starts: dict[int, datetime] = {}
-    for machine_id, entries in by_machine.items():
-        placed = schedule.place_queue(machines[machine_id], entries, running.get(machine_id), now)
-        starts.update((p.entry.pk, p.estimated_start) for p in placed)
+    for pk, machine_id, position, hours_ahead in rows:
+        timing = schedule.timing_for(machines[machine_id], running.get(machine_id))
+        starts[pk] = estimates.start_after_queue(timing, position - 1, hours_ahead or 0.0, now)
     return starts, set(running)
 
 

@@ -116,6 +116,12 @@ class QueueEntry(Requirements):
             models.Index(fields=["machine", "status", "position"], name="entry_machine_status_pos"),
             models.Index(fields=["member", "status"], name="entry_member_status"),
             models.Index(fields=["status", "rush_status"], name="entry_status_rush"),
+            # Queue summaries count and sum queued hours per machine from this index alone.
+            models.Index(
+                fields=["machine", "position", "estimated_hours"],
+                condition=Q(status=EntryStatus.QUEUED),
+                name="entry_queued_hours",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
