@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 run: export DJANGO_DEBUG = true
 run: $(VENV)/.installed-run
@@ -50,3 +50,8 @@ $(VENV)/.installed-run: requirements.txt | $(BIN)/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-run
+
+# The benchmark suite (bench/run.py): its own PostgreSQL databases, daphne, wrk;
+# results go to docs/benchmarks.md. Not part of the tests.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
