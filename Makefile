@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench
+.PHONY: run test lint format bench bench-deps
 
 run: export DJANGO_DEBUG = true
 run: $(VENV)/.installed-run
@@ -55,3 +55,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # results go to docs/benchmarks.md. Not part of the tests.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# What the benchmarks need beside PostgreSQL: wrk, redis-server and nginx.
+bench-deps:
+	@for t in wrk redis-server nginx; do command -v $$t >/dev/null || m="$$m $$t"; done; \
+	[ -z "$$m" ] || apt-get install -y wrk redis-server nginx-light
