@@ -185,18 +185,15 @@ def entry_view(entry: QueueEntry, now: datetime | None = None) -> EntryView:
         running=Count("pk", filter=Q(status=EntryStatus.RUNNING)),
         running_started=Max("started_at", filter=Q(status=EntryStatus.RUNNING)),
         running_hours=Max("estimated_hours", filter=Q(status=EntryStatus.RUNNING)),
+        running_snoozed=Max("check_out_snoozed_until", filter=Q(status=EntryStatus.RUNNING)),
     )
     busy = ahead["running"] > 0
     if entry.status != EntryStatus.QUEUED:
         return EntryView(entry, None, machine_busy=busy)
     now = now or timezone.now()
-    timing = estimates.MachineTiming(
-        status=entry.machine.status,
-        cooldown_hours=entry.machine.cooldown_hours,
-        warmup_hours=entry.machine.warmup_hours,
-        status_changed_at=entry.machine.status_changed_at,
-        running_started_at=ahead["running_started"],
-        running_estimated_hours=ahead["running_hours"],
+    # The same timing as every other page, snoozed check-out included.
+    timing = schedule.run_timing(
+        entry.machine, ahead["running_started"], ahead["running_hours"], ahead["running_snoozed"]
     )
     start = estimates.start_after_queue(timing, ahead["count"], ahead["hours"] or 0.0, now)
     return EntryView(entry, start, machine_busy=busy)

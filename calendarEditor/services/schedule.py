@@ -37,19 +37,27 @@ def requirements_of(entry: QueueEntry) -> matching.Requirements:
 
 
 def timing_for(machine: Machine, running: QueueEntry | None) -> estimates.MachineTiming:
+    if running is None:
+        return run_timing(machine, None, None, None)
+    return run_timing(
+        machine, running.started_at, running.estimated_hours, running.check_out_snoozed_until
+    )
+
+
+def run_timing(
+    machine: Machine,
+    started_at: datetime | None,
+    estimated_hours: float | None,
+    snoozed_until: datetime | None,
+) -> estimates.MachineTiming:
+    """The estimates' view of a machine, given its running entry's facts (or None)."""
     return estimates.MachineTiming(
         status=machine.status,
         cooldown_hours=machine.cooldown_hours,
         warmup_hours=machine.warmup_hours,
         status_changed_at=machine.status_changed_at,
-        running_started_at=running.started_at if running else None,
-        running_estimated_hours=(
-            expected_run_hours(
-                running.started_at, running.estimated_hours, running.check_out_snoozed_until
-            )
-            if running
-            else None
-        ),
+        running_started_at=started_at,
+        running_estimated_hours=expected_run_hours(started_at, estimated_hours, snoozed_until),
     )
 
 
@@ -199,15 +207,11 @@ def submit_view(member: AbstractBaseUser, now: datetime | None = None) -> Submit
     ).order_by("name")
     specs, active, trained = [], 0, set()
     for machine in rows:
-        timing = estimates.MachineTiming(
-            status=machine.status,
-            cooldown_hours=machine.cooldown_hours,
-            warmup_hours=machine.warmup_hours,
-            status_changed_at=machine.status_changed_at,
-            running_started_at=machine.running_started_at,
-            running_estimated_hours=expected_run_hours(
-                machine.running_started_at, machine.running_hours, machine.running_snoozed_until
-            ),
+        timing = run_timing(
+            machine,
+            machine.running_started_at,
+            machine.running_hours,
+            machine.running_snoozed_until,
         )
         count, hours = machine.queued_count, machine.queued_hours or 0.0
         start = estimates.start_after_queue(timing, count, hours, now)

@@ -225,3 +225,6 @@ def test_a_check_out_snooze_moves_the_estimates_behind_the_run(alice, bob, sam, 
     hidalgo.refresh_from_db()
     after = selectors.machine_queue_view(hidalgo).placed[0].estimated_start
     assert after - before == timedelta(hours=5)
+    # The entry's own page agrees with the machine page.
+    waiting = QueueEntry.objects.select_related("machine").get(pk=_b.pk)
+    assert selectors.entry_view(waiting).estimated_start == after
