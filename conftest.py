@@ -32,6 +32,14 @@ def make_user(
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rendered_cache() -> None:
+    """Rendered HTML is keyed by what it shows; rolled-back tests can repeat those keys."""
+    from django.core.cache import caches
+
+    caches["rendered"].clear()
+
+
 @pytest.fixture
 def alice(django_user_model: Any) -> Any:
     return make_user(django_user_model, "alice")

@@ -174,7 +174,7 @@ def _sessions(people: list[Any]) -> dict[int, str]:
             session_data=store.encode(
                 {
                     "_auth_user_id": str(person.pk),
-                    "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                    "_auth_user_backend": "userRegistration.backends.ProfileModelBackend",
                     "_auth_user_hash": person.get_session_auth_hash(),
                 }
             ),

@@ -8,7 +8,7 @@ only the queue engine may change them; the audit log cannot be edited at all.
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -119,6 +119,9 @@ class QueueEntryAdmin(admin.ModelAdmin):
         obj.save(
             update_fields=[name for name in form.changed_data if name in ("title", "description")]
         )
+        if obj.machine_id and "title" in form.changed_data:
+            # Pages cached by queue version (the board) must see the new title.
+            Machine.objects.filter(pk=obj.machine_id).update(queue_version=F("queue_version") + 1)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New entries must pass matching; they come from the submit page.

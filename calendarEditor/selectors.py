@@ -59,12 +59,6 @@ def board_context() -> dict[str, object]:
     return {"rows": rows, "attention_by_machine": attention}
 
 
-def machine_page_context(machine: Machine) -> dict[str, object]:
-    """A machine's queue view and its open "down" issue, if any (3 queries)."""
-    attention = equipment_issues.attention_by_machine([machine.pk]).get(machine.pk)
-    return {"view": machine_queue_view(machine), "attention": attention}
-
-
 @dataclass(frozen=True)
 class MachineQueueView:
     machine: Machine
@@ -78,7 +72,11 @@ class MachineQueueView:
 
 
 def machine_queue_view(machine: Machine, now: datetime | None = None) -> MachineQueueView:
-    """A machine's running entry and its queue in order with estimated starts (2 queries)."""
+    """A machine's running entry and its whole queue with estimated starts (2 queries).
+
+    Reads every queued entry (the API lists them all); the members' machine page
+    reads one page at a time through ``machine_selectors.machine_queue_page``.
+    """
     now = now or timezone.now()
     queued = list(
         QueueEntry.objects.filter(machine=machine, status=EntryStatus.QUEUED).order_by(

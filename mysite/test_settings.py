@@ -15,7 +15,10 @@ AXES_ENABLED = False
 SLACK_BOT_TOKEN = ""
 # Per-process and cleared with the process: rate-limit counters never leak
 # between test runs through a shared Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rendered": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "r"},
+}
 # Deliveries run inline (or not at all) unless a test starts the worker itself:
 # a background thread touching the test database makes results depend on timing.
 NOTIFICATIONS_DELIVER_IN_BACKGROUND = False

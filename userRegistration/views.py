@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from userRegistration import services
+from userRegistration import backends, services
 from userRegistration.forms import ProfileForm, RegistrationForm
 from userRegistration.models import UserProfile, is_approved_member
 from userRegistration.services import AccountError
 
 # A new account is logged in directly; the axes backend only watches login attempts.
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = backends.PATH
 
 
 @require_http_methods(["GET", "POST"])

@@ -81,13 +81,23 @@ def time_until_free(timing: MachineTiming, now: datetime) -> timedelta:
 
 
 def estimated_starts(
-    timing: MachineTiming, durations_hours: Sequence[float], now: datetime
+    timing: MachineTiming,
+    durations_hours: Sequence[float],
+    now: datetime,
+    *,
+    ahead_count: int = 0,
+    ahead_hours: float = 0.0,
 ) -> list[datetime]:
     """Estimated start of each queued entry, in queue order (positions 1..n).
 
     ``durations_hours[i]`` is the estimated duration of the entry at position ``i + 1``.
+
+    For one page of a long queue, ``ahead_count`` entries totalling ``ahead_hours`` wait
+    in front of the first of ``durations_hours``: the starts are then those of positions
+    ``ahead_count + 1`` onwards, without reading every entry ahead.
     """
-    starts = _starts(timing, durations_hours, now)
+    first = start_after_queue(timing, ahead_count, ahead_hours, now)
+    starts = _starts(timing, durations_hours, first)
     return [next(starts) for _ in durations_hours]
 
 
@@ -95,7 +105,7 @@ def estimated_start_at_back(
     timing: MachineTiming, durations_hours: Sequence[float], now: datetime
 ) -> datetime:
     """Estimated start of a new entry appended behind all of ``durations_hours``."""
-    *_, back = _starts(timing, durations_hours, now)
+    *_, back = _starts(timing, durations_hours, now + time_until_free(timing, now))
     return back
 
 
@@ -131,9 +141,9 @@ def humanize_wait(delta: timedelta) -> str:
 
 
 def _starts(
-    timing: MachineTiming, durations_hours: Sequence[float], now: datetime
+    timing: MachineTiming, durations_hours: Sequence[float], first: datetime
 ) -> Iterator[datetime]:
-    """Start of each position 1..n, then the start of position n + 1.
+    """Start of each of ``durations_hours`` from ``first`` on, then of one more behind them.
 
     One generator serves both public functions, so the back of the queue is always exactly
     the start that a further entry would get in ``estimated_starts``.
@@ -141,7 +151,7 @@ def _starts(
     for duration in durations_hours:
         _require_hours("duration", duration)
     gap = turnover_hours(timing)
-    start = now + time_until_free(timing, now)
+    start = first
     for duration in durations_hours:
         yield start
         start += _hours(duration + gap)

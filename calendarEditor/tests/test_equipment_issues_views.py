@@ -154,8 +154,8 @@ def test_list_query_count_does_not_grow(client, alice, hidalgo, count, django_as
         for i in range(count)
     )
     client.force_login(alice)
-    # session, user, profile (approval), count, the bell, the machine choices, page of rows
-    with django_assert_num_queries(7):
+    # session, user with profile (approval), count, the bell, the machine choices, page of rows
+    with django_assert_num_queries(6):
         response = client.get(url("schedule-issue-list"))
     assert response.status_code == 200
 

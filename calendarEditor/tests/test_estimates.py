@@ -310,6 +310,27 @@ def test_start_after_queue_rejects_negative_counts() -> None:
         start_after_queue(timing(), -1, 0, NOW)
 
 
+def test_a_page_of_the_queue_starts_after_the_hours_ahead_of_it() -> None:
+    # Two entries (24 h, 48 h) ahead, each followed by a 14 h turnover: 100 h.
+    page = estimated_starts(timing("idle"), [12, 6], NOW, ahead_count=2, ahead_hours=72)
+    assert page == [NOW + hours(100), NOW + hours(126)]
+    assert page == estimated_starts(timing("idle"), [24, 48, 12, 6], NOW)[2:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(), st.integers(min_value=0, max_value=12))
+def test_any_page_agrees_with_the_whole_queue(
+    scenario: tuple[MachineTiming, list[float], datetime], cut: int
+) -> None:
+    machine, queue, now = scenario
+    ahead, page = queue[:cut], queue[cut:]
+    paged = estimated_starts(machine, page, now, ahead_count=len(ahead), ahead_hours=sum(ahead))
+    whole = estimated_starts(machine, queue, now)[len(ahead) :]
+    # Summing the hours ahead first rounds differently from adding them one by one.
+    assert len(paged) == len(whole)
+    assert all(abs(a - b) <= timedelta(milliseconds=1) for a, b in zip(paged, whole, strict=True))
+
+
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_each_prefix_ends_where_the_next_position_starts(

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.urls import include, path
 from django.utils import timezone
 
@@ -340,3 +341,16 @@ def test_an_identical_unread_notice_is_not_written_twice(alice, hidalgo):
     assert Notification.objects.filter(recipient=alice).count() == 1
     Notification.objects.update(read_at=timezone.now())
     assert len(outbox.notify("machine_edited", [alice], machine=hidalgo)) == 1
+
+
+@override_settings(QUEUE_POSITION_NOTICE_DEPTH=2)
+def test_a_place_change_far_back_writes_no_notice(alice, bob, sam, hidalgo, running):
+    bobs = queued(bob, hidalgo, sam, "Bob's")
+    mine = [queued(alice, hidalgo, sam, f"A{i}") for i in range(3)]
+    Notification.objects.all().delete()
+    queue.cancel(bobs, by=bob)
+    mine[2].refresh_from_db()
+    assert mine[2].position == 3
+    on_deck, moved = notes(alice)
+    assert (on_deck.kind, moved.kind) == ("on_deck", "position_changed")
+    assert moved.title == "A1 is now #2 on Hidalgo"  # A2, now #3, is past the depth

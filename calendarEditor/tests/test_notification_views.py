@@ -16,10 +16,11 @@ urlpatterns = [
 ]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
-# Session, user, the approval middleware's profile, the unread count, the page's count, its rows.
-LIST_QUERIES = 6
-# Session, user, profile, the count.
-BELL_QUERIES = 4
+# Session, the user with the approval middleware's profile, the unread count, the page's
+# count, its rows.
+LIST_QUERIES = 5
+# Session, user with profile, the count.
+BELL_QUERIES = 3
 EDITED = b"Hidalgo&#x27;s details changed</div>"
 
 

@@ -95,8 +95,8 @@ def test_list_query_count_does_not_grow(client, alice, bob, count, django_assert
     )
     presets.follow(QueuePreset.objects.first(), by=bob)
     client.force_login(bob)
-    # session, user, profile (approval), count, the bell's unread count, page of rows
-    with django_assert_num_queries(6):
+    # session, user with profile (approval), count, the bell's unread count, page of rows
+    with django_assert_num_queries(5):
         response = client.get(url("schedule-preset-list"))
     assert response.status_code == 200
 

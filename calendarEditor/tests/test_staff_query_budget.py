@@ -1,10 +1,15 @@
-"""The staff pages read the same number of queries with 10 and with 500 entries (≤ 12)."""
+"""The staff pages read the same number of queries with 10 and with 500 entries (≤ 12).
+
+The staff queue shows one page of entries (STAFF_QUEUE_PAGE_SIZE); each entry's
+reassign menu is read on its own, in queries that do not grow with the fleet.
+"""
+
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from calendarEditor.models import EntryStatus, QueueEntry, RushStatus
 from calendarEditor.services import queue
@@ -36,9 +41,9 @@ def add_queued(machine, members, first, last):
     )
 
 
-def count_queries(client, url):
+def count_queries(client, url, **headers):
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        response = client.get(url, **headers)
     assert response.status_code == 200
     return len(captured)
 
@@ -72,9 +77,60 @@ def test_staff_pages_cost_the_same_with_10_and_500_entries(
     assert many == few, f"{page}: {few} queries with 10 entries, {many} with 500"
 
 
-def test_the_queue_of_500_is_listed_whole_and_in_order(client, sam, busy, hidalgo):
-    add_queued(hidalgo, busy, 1, 500)
+@pytest.mark.parametrize("view", ["schedule-staff-queue", "schedule-fragment-staff-queue"])
+def test_a_later_page_costs_the_same_as_the_first_whatever_the_queue_length(
+    client, settings, sam, busy, hidalgo, view
+):
+    settings.STAFF_QUEUE_PAGE_SIZE = 50
+    add_queued(hidalgo, busy, 1, 120)
     client.force_login(sam)
-    rows = client.get(reverse("schedule-staff-queue", args=[hidalgo.pk])).context["page"].rows
-    assert [row.entry.position for row in rows] == list(range(1, 501))
-    assert rows[-1].placed.estimated_start > timezone.now()
+    url = reverse(view, args=[hidalgo.pk])
+    first = count_queries(client, url)
+    second = count_queries(client, url + "?page=2")
+    add_queued(hidalgo, busy, 121, 500)
+    last = count_queries(client, url + "?page=10")
+    assert first == second == last, f"page 1: {first}, page 2 of 3: {second}, page 10: {last}"
+
+
+def test_a_queue_of_500_reads_and_renders_one_page(client, settings, sam, busy, hidalgo):
+    """Only the page's entries leave the database, and no reassign menu is rendered."""
+    settings.STAFF_QUEUE_PAGE_SIZE = 50
+    url = reverse("schedule-staff-queue", args=[hidalgo.pk])
+    client.force_login(sam)
+    add_queued(hidalgo, busy, 1, 50)
+    one_page = client.get(url).content
+    add_queued(hidalgo, busy, 51, 500)
+    loaded = []
+    from_db = QueueEntry.from_db.__func__
+
+    def counting(cls, *args):
+        loaded.append(cls)
+        return from_db(cls, *args)
+
+    with mock.patch.object(QueueEntry, "from_db", classmethod(counting)):
+        response = client.get(url)
+    rows = response.context["page"].rows
+    assert [row.entry.position for row in rows] == list(range(1, 51))
+    assert response.context["page"].queue_length == 500
+    assert len(loaded) == 50, "the staff queue loaded entries beyond its page"
+    # The same HTML as a queue that fits on one page, give or take the page links:
+    # the machine menus load per entry on demand, so only the status menu has options.
+    assert response.content.count(b"<option") == one_page.count(b"<option")
+    assert len(response.content) < len(one_page) + 2_000
+
+
+def test_the_reassign_menu_costs_the_same_with_3_and_50_machines(
+    client, sam, alice, hidalgo, make_machine, django_assert_max_num_queries
+):
+    entry = queue.enqueue(entry_request("Noise run"), member=alice, by=sam, machine=hidalgo).entry
+    make_machine("Griffin")
+    make_machine("Iris", optical_access=True)
+    url = reverse("schedule-staff-reassign-options", args=[hidalgo.pk, entry.pk])
+    client.force_login(sam)
+    with django_assert_max_num_queries(BUDGET):
+        few = count_queries(client, url, HTTP_HX_REQUEST="true")
+    for i in range(47):
+        make_machine(f"Fridge {i:02}", requires_training=i % 2 == 0)
+    many = count_queries(client, url, HTTP_HX_REQUEST="true")
+    assert many == few, f"{few} queries with 3 machines, {many} with 50"
+    assert len(client.get(url, HTTP_HX_REQUEST="true").context["choice"].options) == 49

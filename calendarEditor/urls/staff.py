@@ -12,6 +12,11 @@ urlpatterns = [
     ),
     path("entries/<int:pk>/move/", staff.move_entry, name="schedule-staff-move"),
     path("entries/<int:pk>/reassign/", staff.reassign_entry, name="schedule-staff-reassign"),
+    path(
+        "machines/<int:machine_pk>/entries/<int:pk>/reassign/",
+        staff.reassign_options,
+        name="schedule-staff-reassign-options",
+    ),
     path("entries/<int:pk>/cancel/", staff.cancel_entry, name="schedule-staff-cancel"),
     path("entries/<int:pk>/start/", staff.start_entry, name="schedule-staff-start"),
     path("entries/<int:pk>/complete/", staff.complete_entry, name="schedule-staff-complete"),

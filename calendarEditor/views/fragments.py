@@ -5,25 +5,28 @@ here and in the page, never in the broadcast.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from calendarEditor import selectors
-from calendarEditor.models import Machine
+from calendarEditor import machine_selectors, selectors
+from calendarEditor.board_table import board_table_html
 
 
 @login_required
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    return render(request, "fragments/board_table.html", selectors.board_context())
+    return HttpResponse(board_table_html(request.user))
 
 
 @login_required
 @require_safe
 def machine_queue(request: HttpRequest, pk: int) -> HttpResponse:
-    machine = get_object_or_404(Machine, pk=pk)
-    view = selectors.machine_queue_view(machine)
+    # The page travels in the fragment's URL, so a re-fetch keeps the viewer's page.
+    page = machine_selectors.page_number(request.GET.get("page"))
+    view = machine_selectors.machine_queue_page(pk, request.user, page)
+    if view is None:
+        raise Http404("No such machine.")
     return render(request, "fragments/machine_queue.html", {"view": view})
 
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from calendarEditor.models import OneTimeLoginToken
 from calendarEditor.services.notifications import tokens
+from userRegistration import backends
 
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = backends.PATH
 
 
 @never_cache

@@ -13,9 +13,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from calendarEditor import staff_selectors
+from calendarEditor import machine_selectors, staff_selectors
 from calendarEditor.forms import staff as staff_forms
 from calendarEditor.models import Machine, QueueEntry
 from calendarEditor.services import equipment_issues, gateway_keys, queue, schedule
@@ -39,11 +40,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/dashboard.html", context)
 
 
+def _queue_page(request: HttpRequest, pk: int) -> staff_selectors.StaffQueue:
+    page = machine_selectors.page_number(request.GET.get("page"))
+    return staff_selectors.staff_queue(pk, page=page)
+
+
 @staff_required
 @require_safe
 def machine_queue(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
-        "page": staff_selectors.staff_queue(pk),
+        "page": _queue_page(request, pk),
         "status_form": staff_forms.MachineStatusForm(),
     }
     return render(request, "staff/machine_queue.html", context)
@@ -52,8 +58,23 @@ def machine_queue(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_safe
 def machine_queue_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live part of the staff queue, re-fetched when the queue changes."""
-    return render(request, "fragments/staff_queue.html", {"page": staff_selectors.staff_queue(pk)})
+    """The live part of the staff queue (the page asked for), re-fetched when the queue changes."""
+    return render(request, "fragments/staff_queue.html", {"page": _queue_page(request, pk)})
+
+
+@staff_required
+@require_safe
+def reassign_options(request: HttpRequest, machine_pk: int, pk: int) -> HttpResponse:
+    """The reassign form of one queued entry, loaded when its "Reassign…" menu opens.
+
+    htmx gets the form alone; without JavaScript the link opens it as a page.
+    The form posts to ``reassign_entry`` either way.
+    """
+    context = {"choice": staff_selectors.entry_reassign(machine_pk, pk)}
+    template = "fragments/staff_reassign.html" if request.htmx else "staff/reassign_entry.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _back_to_queue(entry: QueueEntry) -> str:

@@ -1,6 +1,8 @@
 """ApprovalRequiredMiddleware: only approved members and staff reach member pages."""
 
 import pytest
+from django.contrib.auth import get_user
+from django.test import RequestFactory
 
 from userRegistration import services
 from userRegistration.models import ApprovalStatus
@@ -49,8 +51,9 @@ def test_api_request_gets_json_403(client, charlie):
 @pytest.mark.urls("userRegistration.tests.urls_for_middleware")
 def test_approved_member_passes(client, alice, django_assert_max_num_queries):
     client.force_login(alice)
-    # Session, user, profile: the approval check costs one query.
-    with django_assert_max_num_queries(3):
+    # Session, then the user read with their profile (userRegistration.backends): the
+    # approval check costs no query of its own.
+    with django_assert_max_num_queries(2):
         response = client.get("/schedule/probe/")
     assert response.status_code == 200
     assert response.content == b"member page"
@@ -101,3 +104,22 @@ def test_account_pages_stay_open_to_pending_members(client, charlie):
     client.force_login(charlie)
     assert client.get("/accounts/profile/").status_code == 200
     assert client.get(PENDING_URL).status_code == 200
+
+
+def test_the_session_user_comes_with_their_profile(client, alice):
+
+    client.force_login(alice)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    user = get_user(request)
+    assert user.pk == alice.pk
+    assert "profile" in user._state.fields_cache
+
+
+def test_a_deactivated_user_is_signed_out(client, alice):
+
+    client.force_login(alice)
+    type(alice).objects.filter(pk=alice.pk).update(is_active=False)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    assert not get_user(request).is_authenticated

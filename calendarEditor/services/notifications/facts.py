@@ -73,6 +73,7 @@ def load_facts(events: Sequence[QueueEvent], now: datetime | None = None) -> Fac
     missing = machine_ids - set(facts.machines)
     if missing:
         facts.machines.update(Machine.objects.in_bulk(missing))
+    _attach_members(facts, events)
     _place_queues(facts, now or timezone.now())
     _load_people(facts, events)
     return facts
@@ -103,6 +104,32 @@ def _take_preloaded(facts: Facts, preloaded: Preloaded, machine_ids: set[int]) -
             facts.running[entry.machine_id] = entry
 
 
+def _attach_members(facts: Facts, events: Sequence[QueueEvent]) -> None:
+    """Load, in one query, the members (with profiles) of the entries notices may address.
+
+    The engine reads a locked queue without its members: most of a long queue
+    only shifts, and its members get a live update rather than a notice.
+    """
+    named = {event.entry_id for event in events if event.entry_id}
+    machine_wide = {
+        event.machine_id
+        for event in events
+        if event.kind in _MACHINE_EVENTS or event.kind == EventKind.EXTENDED
+    }
+    waiting = [
+        entry
+        for entry in facts.entries.values()
+        if (entry.pk in named or (entry.machine_id in machine_wide and entry.is_active))
+        and not QueueEntry.member.is_cached(entry)
+    ]
+    member_ids = {entry.member_id for entry in waiting if entry.member_id}
+    if not member_ids:
+        return
+    members = get_user_model().objects.select_related("profile").in_bulk(member_ids)
+    for entry in waiting:
+        entry.member = members.get(entry.member_id)
+
+
 def _place_queues(facts: Facts, now: datetime) -> None:
     queued: dict[int, list[QueueEntry]] = {}
     for entry in facts.entries.values():
@@ -119,7 +146,11 @@ def _load_people(facts: Facts, events: Sequence[QueueEvent]) -> None:
     """Actors not loaded as members, staff for rush reviews, opt-ins for opened queues."""
     users = get_user_model().objects.select_related("profile")
     facts.people.update(
-        {entry.member_id: entry.member for entry in facts.entries.values() if entry.member}
+        {
+            entry.member_id: entry.member
+            for entry in facts.entries.values()
+            if QueueEntry.member.is_cached(entry) and entry.member
+        }
     )
     kinds = {event.kind for event in events}
     actor_ids = {event.actor_id for event in events if event.actor_id} - set(facts.people)

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from calendarEditor.models import EntryStatus, QueueEntry
-from calendarEditor.services.events import EventKind, QueueEvent, register
+from calendarEditor.services.events import EventBatch, EventKind, QueueEvent, register
 from calendarEditor.services.notifications import extension_notices, outbox
 from calendarEditor.services.notifications.facts import Facts, load_facts
 from calendarEditor.services.notifications.outbox import Notice
@@ -79,6 +80,9 @@ def record_queue_events(events: Sequence[QueueEvent]) -> None:
     """
     try:
         now = timezone.now()
+        events = EventBatch(
+            [e for e in events if _newsworthy(e)], getattr(events, "preloaded", None)
+        )
         notices, withdraw = plan(events, load_facts(events), now)
         outbox.write(notices, withdraw_entry_ids=withdraw, now=now)
     except DatabaseError:
@@ -202,6 +206,15 @@ def _move(
     if start is not None:
         move.update(start=start_time(start), wait=wait(start))
     return move
+
+
+def _newsworthy(event: QueueEvent) -> bool:
+    """A shuffle far back in a long queue is news to nobody: a cancel at #1 of a
+    400-deep queue would otherwise write 399 notices inside the cancel's transaction.
+    My queue shows every new place live anyway."""
+    if event.kind != K.POSITION_CHANGED or event.new_position is None:
+        return True
+    return event.new_position <= getattr(settings, "QUEUE_POSITION_NOTICE_DEPTH", 5)
 
 
 def _position_notices(

@@ -114,9 +114,11 @@ def _with_entries(machines: dict[int, Machine]) -> dict[int, MachineQueue]:
     queues = {pk: MachineQueue(machine) for pk, machine in machines.items()}
     if queues:
         active = (
-            QueueEntry.objects.filter(machine_id__in=queues, status__in=ACTIVE_STATUSES)
-            .select_related("member__profile")
-            .order_by("position", "submitted_at", "pk")
+            # Members are not joined: a long queue mostly shifts, and the outbox loads
+            # only the members it writes to (notifications.facts).
+            QueueEntry.objects.filter(machine_id__in=queues, status__in=ACTIVE_STATUSES).order_by(
+                "position", "submitted_at", "pk"
+            )
         )
         for entry in active:
             entry.machine = machines[entry.machine_id]
