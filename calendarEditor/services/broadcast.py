@@ -56,7 +56,8 @@ def hints_for(
     Each machine's hint carries the newest version its own events reached. A
     machine met only as the source of a reassign has no event carrying its
     version: ``versions`` supplies it, else the hint says None (unknown).
-    Members hear about their own entries only, on their own group.
+    Members hear about their own entries only, on their own group, and not
+    when the machine's hint already tells them (see ``_SEEN_ON_THE_MACHINE``).
     """
     newest: dict[int, int] = {}
     for event in events:
@@ -71,13 +72,21 @@ def hints_for(
     for event in events:
         if event.member_id is None or event.entry_id is None or event.member_id in told:
             continue
-        if event.kind == EventKind.MACHINE_EDITED:
+        if event.kind in _SEEN_ON_THE_MACHINE:
             continue
         told.add(event.member_id)
         hints.append(
             (user_group(event.member_id), {"type": ENTRIES_CHANGED, "entry": event.entry_id})
         )
     return hints
+
+
+# Every socket hears every machine's hint (the board group), and My queue
+# watches the machines its entries are on, so a hint to each member behind a
+# cancelled #1 would only repeat it: one group_send per member, the bulk of a
+# cancel's cost on a long queue. Kinds that change an entry itself (added,
+# cancelled, ON DECK, moved to another machine...) still go to its member.
+_SEEN_ON_THE_MACHINE = frozenset({EventKind.POSITION_CHANGED, EventKind.MACHINE_EDITED})
 
 
 def _machines_involved(events: Sequence[QueueEvent]) -> list[int]:

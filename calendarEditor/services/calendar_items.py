@@ -153,6 +153,8 @@ def _turnover(
 ) -> CalendarItem:
     if after_run or start > now or machine.status not in ("cooldown", "warmup"):
         title = "Warmup and cooldown"
+    elif machine.status == "warmup" and machine.cooldown_hours > 0:
+        title = "Warming up, then cooldown"
     else:
         title = machine.get_status_display()
     return CalendarItem(TURNOVER, machine.pk, machine.name, start, end, title)

@@ -1,8 +1,8 @@
 """Everything scheduled (DESIGN §7), run by one function.
 
-``run_due_work`` runs each job once, in this order: machines first (a cooled
-machine frees its #1 member, a queue opens on time), then reminders, then
-housekeeping and the daily summaries. It is idempotent and safe to run in
+``run_due_work`` runs each job once, in this order: machines first (a machine
+done with its warmup and cooldown frees its #1 member, a queue opens on time),
+then reminders, then housekeeping and the daily summaries. It is idempotent and safe to run in
 several processes at once: every action claims its work with a conditional
 UPDATE before doing it. Callers: DueWorkMiddleware (at most once a minute per
 web process, in a background thread), ``manage.py run_due_work`` (cron, or
@@ -16,7 +16,7 @@ from calendarEditor.services.due import housekeeping, machines, reminders, summa
 from calendarEditor.services.due.runner import DueWorkReport, Planner, run_jobs
 
 JOBS: tuple[tuple[str, Planner], ...] = (
-    ("cooldown_to_idle", machines.cooldowns),
+    ("turnover", machines.turnovers),
     ("queue_schedules", machines.schedules),
     ("check_in_reminders", reminders.check_in_reminders),
     ("hold_expiry", reminders.hold_expiry),

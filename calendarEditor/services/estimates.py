@@ -62,8 +62,9 @@ def time_until_free(timing: MachineTiming, now: datetime) -> timedelta:
     A running entry decides, whatever the status: its time left (an overrun counts as
     finished, never as negative time) + one turnover. Without one, by status:
 
-    - "cooldown" / "warmup": until that phase ends, counted from ``status_changed_at``;
-      with no ``status_changed_at`` the phase is assumed to have just begun, so a missing
+    - "warmup": until the warmup and the cooldown after it are over, counted from
+      ``status_changed_at``; "cooldown": until the cooldown is over. With no
+      ``status_changed_at`` the phase is assumed to have just begun, so a missing
       timestamp never makes a machine look free too early;
     - "idle": free now;
     - "maintenance" / "offline": estimated as if idle from now. The machine takes no new
@@ -159,7 +160,10 @@ def _starts(
 
 
 def _phase_remaining(timing: MachineTiming, now: datetime) -> timedelta:
-    phase_hours = timing.cooldown_hours if timing.status == "cooldown" else timing.warmup_hours
+    # A warming machine still has its cooldown ahead (queue.turnover walks the same path).
+    phase_hours = timing.cooldown_hours
+    if timing.status == "warmup":
+        phase_hours += timing.warmup_hours
     began = timing.status_changed_at if timing.status_changed_at is not None else now
     return max(_NO_WAIT, began + _hours(phase_hours) - now)
 

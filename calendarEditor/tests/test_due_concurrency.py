@@ -123,7 +123,7 @@ def test_runners_at_once_do_each_thing_once(alice, bob, sam, hidalgo, griffin, m
             "check_out_reminders",
             "check_in_reminders",
             "hold_expiry",
-            "cooldown_to_idle",
+            "turnover",
             "queue_schedules",
             "staff_daily_summary",
         )
@@ -132,7 +132,7 @@ def test_runners_at_once_do_each_thing_once(alice, bob, sam, hidalgo, griffin, m
         "check_out_reminders": 1,
         "check_in_reminders": 1,
         "hold_expiry": 2,
-        "cooldown_to_idle": 1,
+        "turnover": 1,
         "queue_schedules": 1,
         "staff_daily_summary": 1,
     }

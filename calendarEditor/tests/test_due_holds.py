@@ -1,22 +1,20 @@
-"""Check-out, cooldown, the ON DECK hold and the skip; staff checking in and out for a member."""
+"""The ON DECK hold and the skip; staff checking in and out for a member."""
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from calendarEditor.models import AuditEvent, EntryStatus, Machine, MachineStatus
-from calendarEditor.services import machines, queue, schedule
+from calendarEditor.models import AuditEvent, EntryStatus, Machine
+from calendarEditor.services import queue
 from calendarEditor.services.errors import QueueError
 from calendarEditor.services.events import EventKind
 from calendarEditor.tests.due_support import (
     START,
     count,
-    done,
     fresh,
     hours,
     notes,
     queued,
-    run,
     running,
 )
 
@@ -31,88 +29,6 @@ def clock():
 
 def kinds(result):
     return [event.kind for event in result.events]
-
-
-# --- Check-out, cooldown, then free ----------------------------------------------
-
-
-def test_check_out_puts_the_machine_in_cooldown_and_the_next_waits(clock, alice, bob, sam, hidalgo):
-    entry = running(alice, hidalgo, sam)
-    waiting = queued(bob, hidalgo, sam, "Next")
-    clock.shift(hours(10))
-    result = queue.complete(entry, by=alice)
-    hidalgo.refresh_from_db()
-    assert (hidalgo.status, hidalgo.status_changed_at) == (
-        MachineStatus.COOLDOWN,
-        START + hours(10),
-    )
-    assert kinds(result) == [EventKind.COMPLETED]
-    assert fresh(waiting).on_deck_since is None
-    assert count(bob, "ready_to_check_in") == 0
-
-
-def test_cooldown_ends_when_the_estimates_say_then_the_next_is_ready(
-    clock, alice, bob, sam, hidalgo
-):
-    entry = running(alice, hidalgo, sam)
-    waiting = queued(bob, hidalgo, sam, "Next")
-    clock.shift(hours(10))
-    queue.complete(entry, by=alice)
-    [summary] = schedule.summarize_machines([hidalgo])
-    [placed] = schedule.place_queue(fresh_machine(hidalgo), [fresh(waiting)], None)
-    free_at = START + hours(10 + hidalgo.cooldown_hours)
-    assert summary.free_at == placed.estimated_start == free_at
-
-    clock.move_to(free_at - hours(0.01))
-    run()
-    assert fresh_machine(hidalgo).status == MachineStatus.COOLDOWN
-    clock.move_to(free_at)
-    assert done(run(), "cooldown_to_idle") == 1
-    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
-    assert fresh(waiting).on_deck_since == free_at
-    [ready] = notes(bob, "ready_to_check_in")
-    assert "Hidalgo is free" in ready.message
-    assert done(run(), "cooldown_to_idle") == 0
-    audit = AuditEvent.objects.filter(action="machine.status").latest("pk")
-    assert (audit.actor_name, audit.details["cause"]) == ("system", "cooldown")
-
-
-def test_a_machine_without_cooldown_is_free_at_check_out(clock, alice, bob, sam, make_machine):
-    quick = make_machine("Quick", cooldown_hours=0)
-    entry = running(alice, quick, sam)
-    waiting = queued(bob, quick, sam, "Next")
-    result = queue.complete(entry, by=alice)
-    assert fresh_machine(quick).status == MachineStatus.IDLE
-    assert kinds(result) == [EventKind.COMPLETED, EventKind.READY_TO_CHECK_IN]
-    assert fresh(waiting).on_deck_since == START
-
-
-def test_an_empty_cooling_machine_turns_idle_quietly(clock, alice, sam, hidalgo):
-    queue.complete(running(alice, hidalgo, sam), by=alice)
-    clock.shift(hours(hidalgo.cooldown_hours))
-    run()
-    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
-
-
-def test_check_out_during_maintenance_keeps_the_machine_in_maintenance(clock, alice, sam, hidalgo):
-    entry = running(alice, hidalgo, sam)
-    machines.set_status(hidalgo, "maintenance", by=sam)
-    queue.complete(entry, by=alice)
-    assert fresh_machine(hidalgo).status == MachineStatus.MAINTENANCE
-    clock.shift(hours(48))
-    run()
-    assert fresh_machine(hidalgo).status == MachineStatus.MAINTENANCE
-
-
-def test_a_cooldown_set_without_a_start_time_counts_from_the_first_run(clock, hidalgo):
-    Machine.objects.filter(pk=hidalgo.pk).update(
-        status=MachineStatus.COOLDOWN, status_changed_at=None
-    )
-    run()
-    assert fresh_machine(hidalgo).status_changed_at == START
-    clock.shift(hours(hidalgo.cooldown_hours))
-    run()
-    assert fresh_machine(hidalgo).status == MachineStatus.IDLE
 
 
 # --- Skipping an expired hold --------------------------------------------------------

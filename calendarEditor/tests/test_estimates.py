@@ -93,8 +93,9 @@ def test_cooldown_in_progress_finishes_after_cooldown_hours() -> None:
     assert time_until_free(timing("cooldown", status_changed_at=NOW - hours(3)), NOW) == hours(7)
 
 
-def test_warmup_in_progress_finishes_after_warmup_hours() -> None:
-    assert time_until_free(timing("warmup", status_changed_at=NOW - hours(1)), NOW) == hours(3)
+def test_warmup_in_progress_still_has_the_cooldown_after_it() -> None:
+    # 3 h of warmup left, then the 10 h cooldown that follows it.
+    assert time_until_free(timing("warmup", status_changed_at=NOW - hours(1)), NOW) == hours(13)
 
 
 @pytest.mark.parametrize("status", ["cooldown", "warmup"])
@@ -102,7 +103,7 @@ def test_phase_that_should_have_ended_means_free_now(status: str) -> None:
     assert time_until_free(timing(status, status_changed_at=NOW - hours(50)), NOW) == hours(0)
 
 
-@pytest.mark.parametrize(("status", "phase"), [("cooldown", 10), ("warmup", 4)])
+@pytest.mark.parametrize(("status", "phase"), [("cooldown", 10), ("warmup", 14)])
 def test_phase_without_timestamp_is_assumed_to_have_just_begun(status: str, phase: int) -> None:
     assert time_until_free(timing(status), NOW) == hours(phase)
 
@@ -143,8 +144,8 @@ def test_cooldown_queue_starts() -> None:
 
 def test_warmup_queue_starts() -> None:
     warming = timing("warmup", status_changed_at=NOW - hours(1))
-    assert estimated_starts(warming, [2], NOW) == [NOW + hours(3)]
-    assert estimated_start_at_back(warming, [2], NOW) == NOW + hours(19)
+    assert estimated_starts(warming, [2], NOW) == [NOW + hours(13)]
+    assert estimated_start_at_back(warming, [2], NOW) == NOW + hours(29)
 
 
 def test_empty_queue() -> None:

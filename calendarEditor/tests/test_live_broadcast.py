@@ -66,14 +66,26 @@ def event(kind: EventKind, machine: int | None, version: int, **extra: Any) -> Q
 def test_one_hint_per_group_with_the_newest_version_and_one_per_member():
     events = [
         event(EventKind.CANCELLED, 3, 7, entry_id=10, member_id=1),
-        event(EventKind.POSITION_CHANGED, 3, 7, entry_id=11, member_id=2),
-        event(EventKind.POSITION_CHANGED, 3, 7, entry_id=12, member_id=2),
+        event(EventKind.ON_DECK, 3, 7, entry_id=11, member_id=2),
+        event(EventKind.ADDED, 3, 7, entry_id=12, member_id=2),
     ]
     assert broadcast.hints_for(events) == [
         ("machine.3", {"type": "queue.changed", "machine": 3, "version": 7}),
         ("board", {"type": "queue.changed", "machine": 3, "version": 7}),
         ("user.1", {"type": "entries.changed", "entry": 10}),
         ("user.2", {"type": "entries.changed", "entry": 11}),
+    ]
+
+
+def test_members_moved_up_by_a_cancel_hear_it_from_the_machine_not_one_by_one():
+    events = [event(EventKind.CANCELLED, 3, 7, entry_id=10, member_id=1)] + [
+        event(EventKind.POSITION_CHANGED, 3, 7, entry_id=10 + n, member_id=1 + n)
+        for n in range(1, 40)
+    ]
+    assert broadcast.hints_for(events) == [
+        ("machine.3", {"type": "queue.changed", "machine": 3, "version": 7}),
+        ("board", {"type": "queue.changed", "machine": 3, "version": 7}),
+        ("user.1", {"type": "entries.changed", "entry": 10}),
     ]
 
 

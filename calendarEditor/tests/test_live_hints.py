@@ -37,8 +37,8 @@ def kiutra(make_machine: Any) -> Machine:
 
 @pytest.fixture
 def quick(make_machine: Any) -> Machine:
-    """No cooldown: free the moment a run completes."""
-    return make_machine("Quick", cooldown_hours=0)
+    """No warmup or cooldown: free the moment a run completes."""
+    return make_machine("Quick", cooldown_hours=0, warmup_hours=0)
 
 
 @pytest.fixture

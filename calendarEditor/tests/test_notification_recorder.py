@@ -127,8 +127,9 @@ def test_staff_move_further_back_is_moved_by_staff(alice, bob, sam, hidalgo, run
 def test_complete_makes_the_next_ready_and_replaces_their_on_deck(alice, sam, hidalgo, running):
     queued(alice, hidalgo, sam, "Alice's")
     queue.complete(running, by=sam)
-    hidalgo.refresh_from_db()
-    queue.finish_cooldown(hidalgo.pk, now=queue.cooldown_ends(hidalgo))
+    for _phase in ("warmup", "cooldown"):
+        hidalgo.refresh_from_db()
+        queue.advance_turnover(hidalgo.pk, now=queue.phase_ends(hidalgo))
     on_deck, ready = notes(alice, kind__in=["on_deck", "ready_to_check_in"])
     assert (on_deck.kind, ready.kind) == ("on_deck", "ready_to_check_in")
     assert on_deck.superseded_at is not None

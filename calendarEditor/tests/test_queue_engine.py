@@ -171,10 +171,14 @@ def test_start_and_complete(alice, sam, hidalgo):
         queue.start(b, by=sam)
     finished = queue.complete(a, by=alice)
     hidalgo.refresh_from_db()
-    assert hidalgo.status == MachineStatus.COOLDOWN
+    assert hidalgo.status == MachineStatus.WARMUP
     assert kinds(finished) == [EventKind.COMPLETED]
     assert QueueEntry.objects.get(pk=b.pk).on_deck_since is None
-    cooled = queue.finish_cooldown(hidalgo.pk, now=queue.cooldown_ends(hidalgo))
+    warmed = queue.advance_turnover(hidalgo.pk, now=queue.phase_ends(hidalgo))
+    assert [e.kind for e in warmed] == [EventKind.MACHINE_STATUS_CHANGED]
+    assert QueueEntry.objects.get(pk=b.pk).on_deck_since is None
+    hidalgo.refresh_from_db()
+    cooled = queue.advance_turnover(hidalgo.pk, now=queue.phase_ends(hidalgo))
     assert [e.kind for e in cooled] == [EventKind.READY_TO_CHECK_IN]
     assert QueueEntry.objects.get(pk=b.pk).on_deck_since is not None
 

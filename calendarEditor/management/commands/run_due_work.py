@@ -22,7 +22,7 @@ logger = logging.getLogger("calendarEditor.due_work")
 
 
 class Command(BaseCommand):
-    help = "Run what is due: reminders, holds, cooldowns, queue schedules, housekeeping, summaries."
+    help = "Run what is due: reminders, holds, turnovers, queue schedules, housekeeping, summaries."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -1,5 +1,6 @@
-"""Machine jobs: a cooled-down machine becomes free; queues follow their timetables."""
+"""Machine jobs: a machine between runs becomes free; queues follow their timetables."""
 
+from datetime import datetime
 from functools import partial
 
 from calendarEditor.models import EntryStatus, Machine, MachineStatus, QueueEntry
@@ -7,12 +8,17 @@ from calendarEditor.services import queue_schedules
 from calendarEditor.services.due.reminders import local
 from calendarEditor.services.due.runner import Action, Context
 from calendarEditor.services.notifications.outbox import display_name
-from calendarEditor.services.queue.turnover import cooldown_ends, finish_cooldown
+from calendarEditor.services.queue.turnover import (
+    PHASE_NAMES,
+    TURNOVER_STATUSES,
+    advance_turnover,
+    phases_over,
+)
 
 
-def cooldowns(ctx: Context) -> list[Action]:
-    """COOLDOWN → IDLE once cooldown_hours have passed; #1 is then ready to check in."""
-    machines = Machine.objects.filter(status=MachineStatus.COOLDOWN).order_by("name")
+def turnovers(ctx: Context) -> list[Action]:
+    """WARMUP → COOLDOWN → IDLE as each phase's hours pass; #1 is then ready to check in."""
+    machines = Machine.objects.filter(status__in=TURNOVER_STATUSES).order_by("name")
     if ctx.machine_names is not None:
         machines = machines.filter(name__in=ctx.machine_names)
     machines = list(machines)
@@ -24,19 +30,32 @@ def cooldowns(ctx: Context) -> list[Action]:
     }
     actions = []
     for machine in machines:
+        phase = PHASE_NAMES[MachineStatus(machine.status)]
         if machine.status_changed_at is None:
-            text = f"{machine.name}: cooling down since an unknown time; count it from now"
+            text = f"{machine.name}: in {phase} since an unknown time; count it from now"
             actions.append(Action(text, partial(_stamp, machine.pk, ctx)))
             continue
-        ends = cooldown_ends(machine)
-        if ends is not None and ctx.now >= ends:
-            first = firsts.get(machine.pk)
-            text = f"{machine.name}: cooldown finished {local(ends)}; set it idle"
-            if first is not None:
-                who = display_name(first.member) if first.member else first.member_name
-                text += f" and tell {who} to check in for “{first.title}”"
-            actions.append(Action(text, partial(_finish, machine.pk, ctx)))
+        over = phases_over(machine, ctx.now)
+        if over:
+            text = _describe(machine, over, firsts)
+            actions.append(Action(text, partial(_advance, machine.pk, ctx)))
     return actions
+
+
+def _describe(
+    machine: Machine, over: list[tuple[MachineStatus, datetime]], firsts: dict[int, QueueEntry]
+) -> str:
+    names = " and ".join(PHASE_NAMES[status] for status, _ in over)
+    (last, ends) = over[-1]
+    text = f"{machine.name}: {names} finished {local(ends)}"
+    if last == MachineStatus.WARMUP and machine.cooldown_hours > 0:
+        return text + "; start the cooldown"
+    text += "; set it idle"
+    first = firsts.get(machine.pk)
+    if first is not None:
+        who = display_name(first.member) if first.member else first.member_name
+        text += f" and tell {who} to check in for “{first.title}”"
+    return text
 
 
 def schedules(ctx: Context) -> list[Action]:
@@ -51,13 +70,17 @@ def schedules(ctx: Context) -> list[Action]:
     return actions
 
 
-def _finish(machine_id: int, ctx: Context) -> bool:
-    return finish_cooldown(machine_id, now=ctx.now) is not None
+def _advance(machine_id: int, ctx: Context) -> bool:
+    # A runner that was down may find both phases over: walk them in one go.
+    advanced = False
+    while advance_turnover(machine_id, now=ctx.now) is not None:
+        advanced = True
+    return advanced
 
 
 def _stamp(machine_id: int, ctx: Context) -> bool:
-    # Estimates count a cooldown without a start as just begun; make that true.
+    # Estimates count a phase without a start as just begun; make that true.
     unstamped = Machine.objects.filter(
-        pk=machine_id, status=MachineStatus.COOLDOWN, status_changed_at__isnull=True
+        pk=machine_id, status__in=TURNOVER_STATUSES, status_changed_at__isnull=True
     )
     return unstamped.update(status_changed_at=ctx.now) == 1

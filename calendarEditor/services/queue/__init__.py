@@ -18,17 +18,16 @@ from calendarEditor.services.queue.result import QueueResult
 from calendarEditor.services.queue.runs import complete, snooze_check_out, start
 from calendarEditor.services.queue.rush import approve_rush, reject_rush, request_rush
 from calendarEditor.services.queue.switching import switch_queue
-from calendarEditor.services.queue.turnover import cooldown_ends, finish_cooldown
+from calendarEditor.services.queue.turnover import advance_turnover, phase_ends
 
 __all__ = [
     "MachineQueue",
     "QueueResult",
+    "advance_turnover",
     "approve_rush",
     "cancel",
     "complete",
-    "cooldown_ends",
     "enqueue",
-    "finish_cooldown",
     "hold_ends",
     "hold_has_expired",
     "lock_machines",
@@ -37,6 +36,7 @@ __all__ = [
     "move",
     "move_down",
     "move_up",
+    "phase_ends",
     "reassign",
     "reject_rush",
     "request_rush",

@@ -16,6 +16,7 @@ from calendarEditor.services.queue._guards import (
 )
 from calendarEditor.services.queue._locking import MachineQueue, lock_entry, lock_queue
 from calendarEditor.services.queue.result import QueueResult, finish
+from calendarEditor.services.queue.turnover import status_after_run
 from calendarEditor.services.submission import EntryRequest
 
 
@@ -105,8 +106,9 @@ def cancel(entry_or_id, *, by: AbstractBaseUser, reason: str = "") -> QueueResul
         entry.save(update_fields=_CANCEL_FIELDS)
         events = []
         if queue is not None:
-            if was_running:
-                set_machine_status(queue.machine, MachineStatus.IDLE)
+            if was_running and queue.machine.status == MachineStatus.RUNNING:
+                # A run cut short still leaves a cold fridge to turn over.
+                set_machine_status(queue.machine, status_after_run(queue.machine))
             events = positions.renumber(queue.machine, queue.queued, actor=by)
         machine = queue.machine if queue else None
         events.insert(0, positions.event(EventKind.CANCELLED, entry, machine, by, reason=reason))

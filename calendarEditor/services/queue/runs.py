@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from calendarEditor.models import EntryStatus, Machine, MachineStatus, QueueEntry, QueueSchedule
+from calendarEditor.models import EntryStatus, MachineStatus, QueueEntry, QueueSchedule
 from calendarEditor.services import audit
 from calendarEditor.services.due import config
 from calendarEditor.services.errors import QueueError
@@ -16,6 +16,7 @@ from calendarEditor.services.queue._guards import require_owner_or_staff
 from calendarEditor.services.queue._locking import lock_entry
 from calendarEditor.services.queue.entries import set_machine_status
 from calendarEditor.services.queue.result import QueueResult, finish
+from calendarEditor.services.queue.turnover import status_after_run
 
 
 def start(entry: QueueEntry | int, *, by: AbstractBaseUser) -> QueueResult:
@@ -64,10 +65,10 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
         events = []
         if machine is not None:
             if machine.status == MachineStatus.RUNNING:
-                set_machine_status(machine, _status_after_run(machine))
-            # Free at once (no cooldown): whoever is #1 starts their ON DECK hold. While
-            # the machine cools down (or is in maintenance) #1 waits; the due-work runner
-            # frees a cooled machine (queue.turnover.finish_cooldown).
+                set_machine_status(machine, status_after_run(machine))
+            # Free at once (no turnover): whoever is #1 starts their ON DECK hold. While
+            # the machine warms up and cools down (or is in maintenance) #1 waits; the
+            # due-work runner frees it (queue.turnover.advance_turnover).
             events = positions.renumber(machine, queue.queued, actor=by)
         completed = positions.event(EventKind.COMPLETED, entry, machine, by, reason=note)
         audit.record(
@@ -79,11 +80,6 @@ def complete(entry: QueueEntry | int, *, by: AbstractBaseUser, note: str = "") -
             reason=note,
         )
         return finish(QueueResult(entry, [completed, *events]), *queues.values())
-
-
-def _status_after_run(machine: Machine) -> MachineStatus:
-    # The estimates module counts a cooling machine free at status_changed_at + cooldown_hours.
-    return MachineStatus.COOLDOWN if machine.cooldown_hours > 0 else MachineStatus.IDLE
 
 
 def snooze_limit_hours(machine_id: int | None) -> float:
