@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
+from calendarEditor.id_urls import id_url
 from calendarEditor.models.machines import FieldDirection, Machine
 
 
@@ -148,7 +148,7 @@ class QueueEntry(Requirements):
         return f"{self.title} ({self.member_name or 'deleted account'})"
 
     def get_absolute_url(self) -> str:
-        return reverse("schedule-entry", args=[self.pk])
+        return id_url("schedule-entry", self.pk)
 
     @property
     def is_active(self) -> bool:

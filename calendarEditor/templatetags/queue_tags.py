@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from calendarEditor.id_urls import id_url
 from calendarEditor.services import estimates, matching
 from calendarEditor.services.temperatures import temperature_state
 
@@ -18,6 +19,12 @@ register = template.Library()
 
 # Further away than this, a weekday alone is ambiguous, so the date is shown too.
 _WEEKDAY_ONLY = timedelta(days=6)
+
+
+@register.filter(name="id_url")
+def id_url_filter(pk: int, name: str) -> str:
+    """``{{ entry.pk|id_url:"schedule-entry" }}``: ``{% url %}`` for long lists (see id_urls)."""
+    return id_url(name, pk)
 
 
 @register.filter
