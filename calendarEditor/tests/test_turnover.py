@@ -98,6 +98,8 @@ def test_a_runner_that_was_down_walks_both_phases_in_one_pass(clock, alice, bob,
     assert state(hidalgo) == (MachineStatus.IDLE, idle_since)
     # The hold counts from when the member is told, not from when the machine was free.
     assert fresh(waiting).on_deck_since == START + hours(48)
+    causes = AuditEvent.objects.filter(action="machine.status").values_list("details", flat=True)
+    assert [details["cause"] for details in causes.order_by("pk")] == ["warmup", "cooldown"]
 
 
 def test_a_machine_without_warmup_goes_straight_to_cooldown(clock, alice, sam, make_machine):

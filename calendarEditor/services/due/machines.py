@@ -71,11 +71,8 @@ def schedules(ctx: Context) -> list[Action]:
 
 
 def _advance(machine_id: int, ctx: Context) -> bool:
-    # A runner that was down may find both phases over: walk them in one go.
-    advanced = False
-    while advance_turnover(machine_id, now=ctx.now) is not None:
-        advanced = True
-    return advanced
+    # A runner that was down may find both phases over: one call walks them both.
+    return advance_turnover(machine_id, now=ctx.now) is not None
 
 
 def _stamp(machine_id: int, ctx: Context) -> bool:

@@ -55,28 +55,32 @@ def phases_over(machine: Machine, now: datetime) -> list[tuple[MachineStatus, da
 
 
 def advance_turnover(machine_id: int, *, now: datetime | None = None) -> list[QueueEvent] | None:
-    """End the machine's turnover phase if it is over; None (and nothing changed) if not.
+    """End every turnover phase that is over by ``now``; None (and nothing changed) if none is.
 
-    Warmup gives way to cooldown, cooldown to idle. Safe to call from two
-    runners at once: the second finds the phase not yet over under the lock
-    and rolls back.
+    Warmup gives way to cooldown, cooldown to idle; a runner that was down walks
+    both in one transaction, each phase audited on its own. Safe to call from
+    two runners at once: the second finds nothing over under the lock and
+    rolls back.
     """
     now = now or timezone.now()
     with transaction.atomic():
         queue = lock_queue(machine_id)
         machine = queue.machine
-        ends = phase_ends(machine)
-        if ends is None or ends > now or queue.running is not None:
+        over = phases_over(machine, now) if queue.running is None else []
+        if not over:
             transaction.set_rollback(True)  # not even the version moves
             return None
-        finished = MachineStatus(machine.status)
-        phase = PHASE_NAMES[finished]
-        upcoming = _next_status(machine, finished)
-        machine.status, machine.status_changed_at = upcoming, ends
+        for finished, ends in over:
+            _end_phase(machine, MachineStatus(finished), ends)
         machine.save(update_fields=["status", "status_changed_at", "updated_at"])
-        events = positions.renumber(machine, queue.queued, actor=None) if upcoming == "idle" else []
+        events = (
+            positions.renumber(machine, queue.queued, actor=None)
+            if machine.status == "idle"
+            else []
+        )
         if not events:
             # Nobody moved: the board still needs to hear the status changed.
+            phase = PHASE_NAMES[over[-1][0]]
             events = [
                 QueueEvent(
                     kind=EventKind.MACHINE_STATUS_CHANGED,
@@ -85,15 +89,21 @@ def advance_turnover(machine_id: int, *, now: datetime | None = None) -> list[Qu
                     reason=f"{phase.capitalize()} finished",
                 )
             ]
-        audit.record(
-            "machine.status",
-            actor=None,
-            machine=machine,
-            summary=f"{machine.name}: {finished.label} → {upcoming.label} ({phase} finished)",
-            details={"from": finished.value, "to": upcoming.value, "cause": phase},
-        )
         publish(events, preloaded_from([queue]))
         return events
+
+
+def _end_phase(machine: Machine, finished: MachineStatus, ends: datetime) -> None:
+    phase = PHASE_NAMES[finished]
+    upcoming = _next_status(machine, finished)
+    machine.status, machine.status_changed_at = upcoming, ends
+    audit.record(
+        "machine.status",
+        actor=None,
+        machine=machine,
+        summary=f"{machine.name}: {finished.label} → {upcoming.label} ({phase} finished)",
+        details={"from": finished.value, "to": upcoming.value, "cause": phase},
+    )
 
 
 def _phase_length(machine: Machine, status: str) -> timedelta:
