@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from calendarEditor.models import Notification, QueueEntry
+from calendarEditor.models import Machine, Notification, QueueEntry
 from calendarEditor.services import queue
 from calendarEditor.services.due_work import DueWorkReport, run_due_work
 from conftest import entry_request
@@ -54,3 +54,11 @@ def running(
 
 def fresh(entry: QueueEntry) -> QueueEntry:
     return QueueEntry.objects.get(pk=entry.pk)
+
+
+def fresh_machine(machine: Machine) -> Machine:
+    return Machine.objects.get(pk=machine.pk)
+
+
+def event_kinds(result: queue.QueueResult) -> list[str]:
+    return [event.kind for event in result.events]

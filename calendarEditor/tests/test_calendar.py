@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
-from calendarEditor.models import EquipmentIssue, QueueEntry
+from calendarEditor.models import EquipmentIssue, Machine, QueueEntry
 from calendarEditor.models.calendar_feeds import CalendarFeedToken
 from calendarEditor.models.schedules import ClosedWindow, QueueSchedule
 from calendarEditor.services import calendar_feeds, calendar_items, queue
@@ -145,6 +145,21 @@ def test_the_page_shows_runs_turnovers_closures_and_down_issues(client, alice, s
         "Alice sweep",
     ):
         assert text in html, text
+
+
+@pytest.mark.parametrize(
+    ("status", "title", "left"),
+    [("warmup", "Warming up, then cooldown", 3 + 12), ("cooldown", "Cooling down", 12)],
+)
+def test_a_machine_between_runs_shows_what_is_left_of_its_turnover(
+    frozen, alice, sam, hidalgo, status, title, left
+):
+    Machine.objects.filter(pk=hidalgo.pk).update(status=status, status_changed_at=T0)
+    hidalgo.refresh_from_db()
+    queue.enqueue(entry_request("Next", 5), member=alice, by=alice)
+    items = calendar_items.timeline([hidalgo], alice, start=T0, end=T0 + timedelta(days=2))
+    [turnover] = [item for item in items if item.kind == "turnover"]
+    assert (turnover.title, turnover.end - T0) == (title, timedelta(hours=left))
 
 
 def test_the_timeline_places_turnovers_between_runs(alice, hidalgo, line):

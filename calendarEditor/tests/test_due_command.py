@@ -6,7 +6,6 @@ import threading
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 
 from calendarEditor.services import due_work
@@ -15,12 +14,6 @@ from calendarEditor.tests.due_support import START, hours, running
 pytestmark = pytest.mark.django_db
 
 COMMAND = "calendarEditor.management.commands.run_due_work.run_due_work"
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def _boom(ctx):

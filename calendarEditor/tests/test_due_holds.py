@@ -1,16 +1,16 @@
 """The ON DECK hold and the skip; staff checking in and out for a member."""
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 
-from calendarEditor.models import AuditEvent, EntryStatus, Machine
+from calendarEditor.models import AuditEvent, EntryStatus
 from calendarEditor.services import queue
 from calendarEditor.services.errors import QueueError
 from calendarEditor.services.events import EventKind
 from calendarEditor.tests.due_support import (
     START,
     count,
+    event_kinds,
     fresh,
     hours,
     notes,
@@ -19,16 +19,6 @@ from calendarEditor.tests.due_support import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def kinds(result):
-    return [event.kind for event in result.events]
 
 
 # --- Skipping an expired hold --------------------------------------------------------
@@ -48,7 +38,7 @@ def test_staff_skip_an_expired_hold_and_both_members_are_told(clock, sam, alice,
     assert (fresh(first).position, fresh(second).position) == (2, 1)
     assert fresh(first).on_deck_since is None
     assert fresh(second).on_deck_since == START + hours(4)
-    assert EventKind.MOVED_BY_STAFF in kinds(result)
+    assert EventKind.MOVED_BY_STAFF in event_kinds(result)
     [moved] = notes(alice, "moved_by_staff")
     assert "moved “First” from #1 to #2 on Hidalgo" in moved.message
     assert "hold" in moved.message
@@ -110,7 +100,3 @@ def test_members_checking_in_and_out_themselves_get_no_notice(clock, alice, sam,
     queue.complete(entry, by=alice)
     assert count(alice, "entry_started") == count(alice, "entry_completed") == 0
     assert fresh(entry).status == EntryStatus.COMPLETED
-
-
-def fresh_machine(machine: Machine) -> Machine:
-    return Machine.objects.get(pk=machine.pk)

@@ -4,7 +4,6 @@ Time is frozen with time-machine and moved by hand, so "12 hours later" is exact
 """
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 
@@ -24,12 +23,6 @@ from calendarEditor.tests.due_support import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 # --- Check-in -------------------------------------------------------------------

@@ -4,7 +4,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -50,12 +49,6 @@ def _sam_reads_the_daily_summary(sam):
     NotificationPreference.objects.create(
         user=sam, kind="staff_daily_summary", in_app=True, email=True
     )
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def _boom(ctx):

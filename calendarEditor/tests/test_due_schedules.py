@@ -7,7 +7,6 @@ from datetime import time
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
@@ -20,12 +19,6 @@ from conftest import entry_request
 pytestmark = pytest.mark.django_db
 
 WEEKDAYS = {day: (time(8), time(18)) for day in range(5)}
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def is_open(machine: Machine) -> bool:

@@ -4,7 +4,6 @@ Each view: the happy path, the anonymous visitor, the wrong person, a bad form.
 """
 
 import pytest
-import time_machine
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -14,19 +13,17 @@ from calendarEditor.models import AuditEvent, ClosedWindow, Machine, OpeningHour
 from calendarEditor.services import queue, schedule_editing
 from calendarEditor.tests.due_support import START, fresh, hours, queued, running
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("calendarEditor.tests.urls_with_due")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.urls("calendarEditor.tests.urls_with_due"),
+    pytest.mark.usefixtures("clock"),
+]
 
 WEEKDAY_FORM = {
     **{f"opens_{day}": "08:00" for day in range(5)},
     **{f"closes_{day}": "18:00" for day in range(5)},
     "snooze_max_hours": "6",
 }
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def is_open(machine: Machine) -> bool:

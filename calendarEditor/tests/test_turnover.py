@@ -6,29 +6,25 @@ not jump when someone checks out or when a phase ends.
 """
 
 import pytest
-import time_machine
 
 from calendarEditor.models import AuditEvent, Machine, MachineStatus
 from calendarEditor.services import machines, queue, schedule
 from calendarEditor.services.events import EventKind
-from calendarEditor.tests.due_support import START, count, done, fresh, hours, notes, queued, run
+from calendarEditor.tests.due_support import (
+    START,
+    count,
+    done,
+    event_kinds,
+    fresh,
+    fresh_machine,
+    hours,
+    notes,
+    queued,
+    run,
+)
 from calendarEditor.tests.due_support import running as started
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def kinds(result):
-    return [event.kind for event in result.events]
-
-
-def fresh_machine(machine: Machine) -> Machine:
-    return Machine.objects.get(pk=machine.pk)
 
 
 def state(machine: Machine) -> tuple[str, object]:
@@ -47,7 +43,7 @@ def test_check_out_starts_the_warmup_and_the_next_waits(clock, alice, bob, sam, 
     clock.shift(hours(10))
     result = queue.complete(entry, by=alice)
     assert state(hidalgo) == (MachineStatus.WARMUP, START + hours(10))
-    assert kinds(result) == [EventKind.COMPLETED]
+    assert event_kinds(result) == [EventKind.COMPLETED]
     assert fresh(waiting).on_deck_since is None
     assert count(bob, "ready_to_check_in") == 0
 
@@ -117,7 +113,7 @@ def test_a_machine_without_turnover_is_free_at_check_out(clock, alice, bob, sam,
     waiting = queued(bob, quick, sam, "Next")
     result = queue.complete(entry, by=alice)
     assert fresh_machine(quick).status == MachineStatus.IDLE
-    assert kinds(result) == [EventKind.COMPLETED, EventKind.READY_TO_CHECK_IN]
+    assert event_kinds(result) == [EventKind.COMPLETED, EventKind.READY_TO_CHECK_IN]
     assert fresh(waiting).on_deck_since == START
 
 

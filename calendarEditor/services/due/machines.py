@@ -12,6 +12,7 @@ from calendarEditor.services.queue.turnover import (
     PHASE_NAMES,
     TURNOVER_STATUSES,
     advance_turnover,
+    next_status,
     phases_over,
 )
 
@@ -48,7 +49,7 @@ def _describe(
     names = " and ".join(PHASE_NAMES[status] for status, _ in over)
     (last, ends) = over[-1]
     text = f"{machine.name}: {names} finished {local(ends)}"
-    if last == MachineStatus.WARMUP and machine.cooldown_hours > 0:
+    if next_status(machine, last) != MachineStatus.IDLE:
         return text + "; start the cooldown"
     text += "; set it idle"
     first = firsts.get(machine.pk)

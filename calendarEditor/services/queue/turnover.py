@@ -50,7 +50,7 @@ def phases_over(machine: Machine, now: datetime) -> list[tuple[MachineStatus, da
         if ends > now:
             break
         over.append((status, ends))
-        status, began = _next_status(machine, status), ends
+        status, began = next_status(machine, status), ends
     return over
 
 
@@ -75,7 +75,7 @@ def advance_turnover(machine_id: int, *, now: datetime | None = None) -> list[Qu
         machine.save(update_fields=["status", "status_changed_at", "updated_at"])
         events = (
             positions.renumber(machine, queue.queued, actor=None)
-            if machine.status == "idle"
+            if machine.status == MachineStatus.IDLE
             else []
         )
         if not events:
@@ -95,7 +95,7 @@ def advance_turnover(machine_id: int, *, now: datetime | None = None) -> list[Qu
 
 def _end_phase(machine: Machine, finished: MachineStatus, ends: datetime) -> None:
     phase = PHASE_NAMES[finished]
-    upcoming = _next_status(machine, finished)
+    upcoming = next_status(machine, finished)
     machine.status, machine.status_changed_at = upcoming, ends
     audit.record(
         "machine.status",
@@ -111,7 +111,8 @@ def _phase_length(machine: Machine, status: str) -> timedelta:
     return timedelta(hours=hours)
 
 
-def _next_status(machine: Machine, status: str) -> MachineStatus:
+def next_status(machine: Machine, status: str) -> MachineStatus:
+    """What follows a turnover phase: cooldown after a warmup (when it takes time), else idle."""
     if status == MachineStatus.WARMUP:
         return _after_warmup(machine)
     return MachineStatus.IDLE
